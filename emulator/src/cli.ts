@@ -1,0 +1,29 @@
+import { Command } from 'commander';
+import { initCommand } from './init/command';
+import { sidecarCommand } from './sidecar/command';
+import { webhookCommand } from './webhook/command';
+
+// Kept in step with emulator/package.json by the build; read at run time so the image and npm agree.
+const { version } = require('../package.json') as { version: string };
+
+export function buildProgram(): Command {
+  return new Command('imds-emulator')
+    .description('A per-pod EC2 instance metadata service (IMDS) backed by STS web identity.')
+    .version(version)
+    .addCommand(sidecarCommand())
+    .addCommand(webhookCommand())
+    .addCommand(initCommand())
+    .showHelpAfterError();
+}
+
+/** Runs the command line; a usage or start-up error is printed as one line and exits 2. */
+export function main(argv: string[] = process.argv): void {
+  buildProgram()
+    .parseAsync(argv)
+    .catch((err: unknown) => {
+      process.stderr.write(`imds-emulator: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(2);
+    });
+}
+
+if (require.main === module) main();
