@@ -1,13 +1,31 @@
 /** The order of the admission rules; each rule lives in its own module. */
-import { allow, badRequest, invalid, isRecord, parseReview } from './envelope';
+import { INIT_RUN_VOLUME } from './containers';
+import { allow, badRequest, deny, invalid, isRecord, mutate, parseReview } from './envelope';
 import type { AdmissionResult, InjectionSettings, ReviewContext } from './index';
-import { ENABLED_LABEL } from './keys';
+import { inject } from './inject';
+import { ENABLED_LABEL, INIT_CONTAINER, SIDECAR_CONTAINER, TOKEN_VOLUME } from './keys';
+import { podSecurityProblem, rolePolicyProblem } from './namespace';
+import { readOptions } from './options';
+import { type PodView, readPod } from './pod';
+import { choosePorts } from './ports';
+import { classicModeWarnings, credentialWarnings } from './warnings';
 
-export function decide(
-  body: unknown,
-  _settings: InjectionSettings,
-  _context: ReviewContext,
-): AdmissionResult {
+function allContainers(pod: PodView) {
+  return [...pod.initContainers, ...pod.containers];
+}
+
+function reservedNameProblems(pod: PodView): string[] {
+  const containerNames = new Set(allContainers(pod).map((c) => c.name));
+  const volumeNames = new Set(pod.volumeNames);
+  return [
+    ...[INIT_CONTAINER].filter((name) => containerNames.has(name)).map((name) => `container name ${name}`),
+    ...[TOKEN_VOLUME, INIT_RUN_VOLUME]
+      .filter((name) => volumeNames.has(name))
+      .map((name) => `volume name ${name}`),
+  ].map((what) => `the pod already uses ${what}, which the IMDS emulator needs for itself: rename it`);
+}
+
+export function decide(body: unknown, settings: InjectionSettings, context: ReviewContext): AdmissionResult {
   const parsed = parseReview(body);
   if (!parsed.ok) return badRequest(parsed.error);
   const { uid, kind, operation, subResource, object } = parsed.request;
@@ -15,16 +33,67 @@ export function decide(
     const got = `${kind.group ? `${kind.group}/` : ''}${kind.version || '?'} ${kind.kind || '?'}`;
     return invalid(
       uid,
-      `the imds-emulator webhook only reviews core/v1 Pods, got ${got}: fix the webhook's rules`,
+      `the imds-emulator webhook only reviews core/v1 Pods, got ${got}: fix the rules of its webhook configuration`,
     );
   }
   if (subResource !== '') return allow(uid, `subresource ${subResource} is not reviewed`);
-  if (operation !== 'CREATE')
+  if (operation !== 'CREATE') {
     return allow(uid, `operation ${operation || '(none)'} is not reviewed, only CREATE`);
+  }
   if (!isRecord(object)) return invalid(uid, 'AdmissionReview.request.object must be the Pod being created');
-  const metadata = isRecord(object.metadata) ? object.metadata : {};
-  const labels = isRecord(metadata.labels) ? metadata.labels : {};
-  if (labels[ENABLED_LABEL] !== 'True') return allow(uid, `label ${ENABLED_LABEL} is not "True"`);
-  // Work in progress: the mutation itself lands in the next commit.
-  return invalid(uid, 'imds-emulator injection is not built yet');
+  const read = readPod(object);
+  if (!read.ok) return invalid(uid, read.error);
+  const { pod } = read;
+
+  const enabled = pod.labels[ENABLED_LABEL];
+  if (enabled !== 'True') {
+    const nearMiss =
+      enabled !== undefined && enabled.toLowerCase() === 'true'
+        ? [`label ${ENABLED_LABEL} is "${enabled}": only "True" enables the IMDS emulator`]
+        : [];
+    return allow(uid, `label ${ENABLED_LABEL} is not "True"`, nearMiss);
+  }
+  if (allContainers(pod).some((c) => c.name === SIDECAR_CONTAINER)) {
+    return allow(uid, `already injected (container ${SIDECAR_CONTAINER} present)`);
+  }
+
+  const problems: string[] = [];
+  const options = readOptions(pod.annotations, settings);
+  if (!options.ok) problems.push(...options.errors);
+  if (pod.hostNetwork) {
+    problems.push(
+      'hostNetwork pods share the node network namespace: the emulator would rewrite the node iptables and ' +
+        'clash with other pods on its ports; run the pod without hostNetwork or remove the label',
+    );
+  }
+  const namespace = parsed.request.namespace;
+  if (namespace === '') return invalid(uid, 'AdmissionReview.request.namespace is missing');
+  const info = context.namespace(namespace);
+  if (options.ok) {
+    const psa = podSecurityProblem(namespace, info, options.options.redirect);
+    if (psa) problems.push(psa);
+    const policy = settings.enforceNamespacePolicy
+      ? rolePolicyProblem(namespace, info, options.options.roleArn)
+      : undefined;
+    if (policy) problems.push(policy);
+  }
+  problems.push(...reservedNameProblems(pod));
+  const declared = new Set(allContainers(pod).flatMap((c) => c.containerPorts));
+  const ports = choosePorts({ imds: settings.sidecarPort, health: settings.sidecarHealthPort }, declared);
+  if (!ports) problems.push('the pod declares every port from 1024 up: none is left for the IMDS emulator');
+  if (problems.length > 0 || !options.ok || !ports) {
+    return deny(uid, `imds-emulator: ${problems.join('; ')}`, options.ok ? options.warnings : []);
+  }
+
+  const { roleArn } = options.options;
+  const injection = inject(pod, options.options, settings, context.sidecarMode, ports.ports);
+  const warnings = [
+    ...options.warnings,
+    ...ports.moved,
+    ...credentialWarnings(allContainers(pod), roleArn),
+    ...classicModeWarnings(pod, context.sidecarMode),
+    ...injection.warnings,
+  ];
+  const how = `${context.sidecarMode} sidecar, redirect ${options.options.redirect}`;
+  return mutate(uid, injection.patch, `injected ${roleArn} (${how})`, warnings);
 }

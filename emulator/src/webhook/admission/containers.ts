@@ -1,0 +1,141 @@
+/** The objects the webhook adds to a pod: the init step, the sidecar and their volumes. */
+import type { InjectionSettings, SidecarMode } from './index';
+import { INIT_CONTAINER, SIDECAR_CONTAINER, TOKEN_FILE, TOKEN_MOUNT_PATH, TOKEN_VOLUME } from './keys';
+import type { PodOptions } from './options';
+import type { EmulatorPorts } from './ports';
+
+/** emptyDir for the init step's /run: iptables-legacy writes /run/xtables.lock and the root filesystem is read-only. */
+export const INIT_RUN_VOLUME = 'imds-emulator-init-run';
+
+/** The image's entrypoint (DEVELOPERS.md); an exec hook does not go through ENTRYPOINT, so it names the binary. */
+const BINARY = '/usr/local/bin/imds-emulator';
+const NONROOT = 65532;
+
+const SECCOMP = { type: 'RuntimeDefault' };
+
+export function initContainer(settings: InjectionSettings, ports: EmulatorPorts): Record<string, unknown> {
+  return {
+    name: INIT_CONTAINER,
+    image: settings.image,
+    imagePullPolicy: settings.imagePullPolicy,
+    args: ['init', '--port', String(ports.imds)],
+    // iptables needs root in the pod's network namespace, but nothing beyond these two capabilities.
+    securityContext: {
+      runAsUser: 0,
+      runAsGroup: 0,
+      runAsNonRoot: false,
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'], add: ['NET_ADMIN', 'NET_RAW'] },
+      seccompProfile: SECCOMP,
+    },
+    resources: {
+      requests: { cpu: '10m', memory: '32Mi' },
+      limits: { cpu: '200m', memory: '128Mi' },
+    },
+    volumeMounts: [{ name: INIT_RUN_VOLUME, mountPath: '/run' }],
+  };
+}
+
+function probe(path: string, port: number, periodSeconds: number, failureThreshold: number) {
+  return { httpGet: { path, port, scheme: 'HTTP' }, periodSeconds, failureThreshold, timeoutSeconds: 2 };
+}
+
+function sidecarArgs(settings: InjectionSettings, options: PodOptions, ports: EmulatorPorts): string[] {
+  return [
+    'sidecar',
+    '--role-arn',
+    options.roleArn,
+    '--region',
+    options.region,
+    '--http-tokens',
+    options.httpTokens,
+    '--session-duration',
+    String(options.sessionDuration),
+    '--port',
+    String(ports.imds),
+    '--health-port',
+    String(ports.health),
+    '--token-file',
+    `${TOKEN_MOUNT_PATH}/${TOKEN_FILE}`,
+    ...(settings.stsEndpoint ? ['--sts-endpoint', settings.stsEndpoint] : []),
+  ];
+}
+
+function fieldEnv(name: string, fieldPath: string) {
+  return { name, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath } } };
+}
+
+/**
+ * The emulator. Native mode: an init container with `restartPolicy: Always`, which kubelet starts before the next
+ * init container once its startupProbe passes. Classic mode: the first regular container, whose postStart hook
+ * blocks until it is ready, because kubelet starts the next container only after a postStart hook returns.
+ */
+export function sidecarContainer(
+  settings: InjectionSettings,
+  options: PodOptions,
+  ports: EmulatorPorts,
+  mode: SidecarMode,
+): Record<string, unknown> {
+  const { resources } = settings;
+  return {
+    name: SIDECAR_CONTAINER,
+    image: settings.image,
+    imagePullPolicy: settings.imagePullPolicy,
+    args: sidecarArgs(settings, options, ports),
+    env: [
+      fieldEnv('IMDS_EMULATOR_POD_NAMESPACE', 'metadata.namespace'),
+      fieldEnv('IMDS_EMULATOR_POD_NAME', 'metadata.name'),
+      fieldEnv('IMDS_EMULATOR_SERVICE_ACCOUNT', 'spec.serviceAccountName'),
+    ],
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: NONROOT,
+      runAsGroup: NONROOT,
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: SECCOMP,
+    },
+    resources: {
+      requests: { cpu: resources.cpuRequest, memory: resources.memoryRequest },
+      limits: { cpu: resources.cpuLimit, memory: resources.memoryLimit },
+    },
+    volumeMounts: [{ name: TOKEN_VOLUME, mountPath: TOKEN_MOUNT_PATH, readOnly: true }],
+    startupProbe: probe('/readyz', ports.health, 1, 120),
+    readinessProbe: probe('/readyz', ports.health, 5, 3),
+    livenessProbe: probe('/healthz', ports.health, 10, 3),
+    ...(mode === 'native'
+      ? { restartPolicy: 'Always' }
+      : {
+          lifecycle: {
+            postStart: {
+              exec: { command: [BINARY, 'sidecar', '--wait-ready', '--health-port', String(ports.health)] },
+            },
+          },
+        }),
+  };
+}
+
+export function tokenVolume(settings: InjectionSettings): Record<string, unknown> {
+  return {
+    name: TOKEN_VOLUME,
+    projected: {
+      sources: [
+        {
+          serviceAccountToken: {
+            audience: settings.tokenAudience,
+            expirationSeconds: settings.tokenExpirationSeconds,
+            path: TOKEN_FILE,
+          },
+        },
+      ],
+    },
+  };
+}
+
+export function initRunVolume(): Record<string, unknown> {
+  return { name: INIT_RUN_VOLUME, emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } };
+}

@@ -1,0 +1,83 @@
+/** Builds the JSON Patch that injects the emulator into a pod that passed every rule. */
+import type { Operation } from 'fast-json-patch';
+import { initContainer, initRunVolume, sidecarContainer, tokenVolume } from './containers';
+import type { InjectionSettings, SidecarMode } from './index';
+import { INJECTED_ANNOTATION } from './keys';
+import type { PodOptions } from './options';
+import { addAnnotation, addEnv, appendToList, insertIntoList } from './patch';
+import type { ContainerView, PodView } from './pod';
+import type { EmulatorPorts } from './ports';
+import { MESH_PROXIES } from './warnings';
+
+export const ENDPOINT_ENV = 'AWS_EC2_METADATA_SERVICE_ENDPOINT';
+
+export interface Injection {
+  patch: Operation[];
+  warnings: string[];
+}
+
+/** Index just after a leading mesh proxy in `containers` that is already up when the next one starts, else 0. */
+function afterMeshProxy(
+  containers: readonly ContainerView[],
+  isRunningSidecar: (c: ContainerView) => boolean,
+) {
+  const proxy = containers.findIndex((c) => MESH_PROXIES.includes(c.name) && isRunningSidecar(c));
+  return proxy >= 0 ? proxy + 1 : 0;
+}
+
+/** env mode: every existing container learns where IMDS is; a value the user set is left alone. */
+function endpointEnv(pod: PodView, endpoint: string): Injection {
+  const patch: Operation[] = [];
+  const kept: string[] = [];
+  const lists: [string, ContainerView[]][] = [
+    ['/spec/initContainers', pod.initContainers],
+    ['/spec/containers', pod.containers],
+  ];
+  for (const [path, containers] of lists) {
+    containers.forEach((container, i) => {
+      if (!container.env.has(ENDPOINT_ENV))
+        patch.push(...addEnv(`${path}/${i}`, container, ENDPOINT_ENV, endpoint));
+      else if (container.env.get(ENDPOINT_ENV) !== endpoint) kept.push(container.name);
+    });
+  }
+  const warnings =
+    kept.length > 0 ? [`container(s) ${kept.join(', ')} set ${ENDPOINT_ENV} themselves; left unchanged`] : [];
+  return { patch, warnings };
+}
+
+export function inject(
+  pod: PodView,
+  options: PodOptions,
+  settings: InjectionSettings,
+  mode: SidecarMode,
+  ports: EmulatorPorts,
+): Injection {
+  const redirectByIptables = options.redirect === 'iptables';
+  // Env operations use the original container indices, so they come before any insertion.
+  const env = redirectByIptables
+    ? { patch: [], warnings: [] }
+    : endpointEnv(pod, `http://127.0.0.1:${ports.imds}`);
+  const patch = [...env.patch];
+
+  const sidecar = sidecarContainer(settings, options, ports, mode);
+  const initInserts: { index: number; item: unknown }[] = [];
+  if (redirectByIptables) initInserts.push({ index: 0, item: initContainer(settings, ports) });
+  if (mode === 'native') {
+    // Right after our init step, or after a native mesh proxy so the emulator's STS calls find the mesh running.
+    const proxyEnd = afterMeshProxy(pod.initContainers, (c) => c.restartPolicy === 'Always');
+    initInserts.push({ index: proxyEnd + initInserts.length, item: sidecar });
+  }
+  if (initInserts.length > 0) {
+    patch.push(...insertIntoList('/spec/initContainers', pod.hasInitContainers, initInserts));
+  }
+  if (mode === 'classic') {
+    // A proxy that holds the pod with its own postStart hook stays first; the emulator comes right after it.
+    const index = pod.containers[0] && MESH_PROXIES.includes(pod.containers[0].name) ? 1 : 0;
+    patch.push(...insertIntoList('/spec/containers', pod.hasContainers, [{ index, item: sidecar }]));
+  }
+
+  const volumes = [tokenVolume(settings), ...(redirectByIptables ? [initRunVolume()] : [])];
+  patch.push(...appendToList('/spec/volumes', pod.hasVolumes, volumes));
+  patch.push(addAnnotation(pod, INJECTED_ANNOTATION, settings.image));
+  return { patch, warnings: env.warnings };
+}

@@ -1,0 +1,155 @@
+/** The per-pod annotations: each value validated, with a message that names the annotation and shows a valid one. */
+import type { HttpTokens, InjectionSettings } from './index';
+import {
+  HTTP_TOKENS_ANNOTATION,
+  POD_ANNOTATIONS,
+  PREFIX,
+  REDIRECT_ANNOTATION,
+  REGION_ANNOTATION,
+  ROLE_ARN_ANNOTATION,
+  SESSION_DURATION_ANNOTATION,
+} from './keys';
+
+export type Redirect = 'iptables' | 'env';
+
+export interface PodOptions {
+  roleArn: string;
+  partition: string;
+  redirect: Redirect;
+  httpTokens: HttpTokens;
+  region: string;
+  sessionDuration: number;
+}
+
+const MAX_ARN_LENGTH = 2048;
+export const EXAMPLE_ROLE_ARN = 'arn:aws:iam::123456789012:role/my-app';
+
+/**
+ * IAM role ARN: known partition, 12-digit account, `role/`, optional path (printable ASCII segments, 512 characters at
+ * most) and a name of 1..64 characters from IAM's role-name alphabet.
+ */
+const ROLE_ARN =
+  /^arn:(aws|aws-cn|aws-us-gov|aws-iso(?:-[a-z])?|aws-eusc):iam::(\d{12}):role\/((?:[\x21-\x2e\x30-\x7e]+\/){0,100})([\w+=,.@-]{1,64})$/;
+
+/** AWS region names: `us-east-1`, `us-gov-west-1`, `cn-north-1`, `us-isob-east-1`, `eusc-de-east-1`... */
+export const REGION = /^[a-z]{2,4}(-[a-z]+){1,2}-\d{1,2}$/;
+
+export const SESSION_DURATION_MIN = 900;
+export const SESSION_DURATION_MAX = 43200;
+
+/** The partition a region belongs to, by its prefix; used only to warn about a likely mismatch. */
+export function partitionOfRegion(region: string): string {
+  const prefixes: [string, string][] = [
+    ['cn-', 'aws-cn'],
+    ['us-gov-', 'aws-us-gov'],
+    ['us-iso-', 'aws-iso'],
+    ['us-isob-', 'aws-iso-b'],
+    ['eu-isoe-', 'aws-iso-e'],
+    ['us-isof-', 'aws-iso-f'],
+    ['eusc-', 'aws-eusc'],
+  ];
+  return prefixes.find(([prefix]) => region.startsWith(prefix))?.[1] ?? 'aws';
+}
+
+export type ReadOptions =
+  | { ok: true; options: PodOptions; warnings: string[] }
+  | { ok: false; errors: string[] };
+
+function quoted(value: string): string {
+  return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value);
+}
+
+export function roleArnProblem(value: string | undefined): string | undefined {
+  if (value === undefined) {
+    return `annotation ${ROLE_ARN_ANNOTATION} is required on pods labelled for the IMDS emulator, e.g. ${ROLE_ARN_ANNOTATION}: ${EXAMPLE_ROLE_ARN}`;
+  }
+  if (value.length <= MAX_ARN_LENGTH && ROLE_ARN.test(value)) return undefined;
+  return (
+    `annotation ${ROLE_ARN_ANNOTATION} is ${quoted(value)}, not an IAM role ARN ` +
+    '(arn:<aws|aws-cn|aws-us-gov|aws-iso…>:iam::<12-digit account>:role/<optional/path/>name), ' +
+    `e.g. ${EXAMPLE_ROLE_ARN}`
+  );
+}
+
+/** An annotation with a fixed set of values; an unknown one is reported and the fallback keeps parsing going. */
+function choice<T extends string>(
+  annotations: Record<string, string>,
+  annotation: string,
+  fallback: T,
+  allowed: readonly T[],
+  errors: string[],
+): T {
+  const value = annotations[annotation] ?? fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  errors.push(`annotation ${annotation} is ${quoted(value)}; use one of: ${allowed.join(', ')}`);
+  return fallback;
+}
+
+export function readOptions(annotations: Record<string, string>, settings: InjectionSettings): ReadOptions {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+
+  const roleArn = annotations[ROLE_ARN_ANNOTATION];
+  const roleError = roleArnProblem(roleArn);
+  if (roleError) errors.push(roleError);
+
+  const redirect = choice<Redirect>(
+    annotations,
+    REDIRECT_ANNOTATION,
+    'iptables',
+    ['iptables', 'env'],
+    errors,
+  );
+  const httpTokens = choice<HttpTokens>(
+    annotations,
+    HTTP_TOKENS_ANNOTATION,
+    settings.defaultHttpTokens,
+    ['optional', 'required'],
+    errors,
+  );
+
+  const region = annotations[REGION_ANNOTATION] ?? settings.defaultRegion;
+  if (!REGION.test(region)) {
+    errors.push(`annotation ${REGION_ANNOTATION} is ${quoted(region)}, not an AWS region; e.g. eu-west-1`);
+  }
+
+  const durationText = annotations[SESSION_DURATION_ANNOTATION];
+  const sessionDuration = durationText === undefined ? settings.defaultSessionDuration : Number(durationText);
+  if (
+    durationText !== undefined &&
+    (!/^\d{1,6}$/.test(durationText) ||
+      sessionDuration < SESSION_DURATION_MIN ||
+      sessionDuration > SESSION_DURATION_MAX)
+  ) {
+    errors.push(
+      `annotation ${SESSION_DURATION_ANNOTATION} is ${quoted(durationText)}; use whole seconds from ` +
+        `${SESSION_DURATION_MIN} to ${SESSION_DURATION_MAX}, e.g. "3600"`,
+    );
+  }
+
+  for (const key of Object.keys(annotations)) {
+    if (key.startsWith(PREFIX) && !POD_ANNOTATIONS.includes(key)) {
+      warnings.push(`annotation ${key} is not one the IMDS emulator knows and is ignored (typo?)`);
+    }
+  }
+
+  if (errors.length > 0 || roleArn === undefined) return { ok: false, errors };
+  const partition = ROLE_ARN.exec(roleArn)![1];
+  if (partitionOfRegion(region) !== partition) {
+    warnings.push(
+      `region ${region} looks like partition ${partitionOfRegion(region)} but the role ${roleArn} is in ${partition}: STS will likely refuse`,
+    );
+  }
+  return {
+    ok: true,
+    options: {
+      roleArn,
+      partition,
+      redirect,
+      httpTokens,
+      region,
+      sessionDuration,
+    },
+    warnings,
+  };
+}
