@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import type { Backend } from './backend';
+import { describeToolFailure, InitError, missingTool } from './errors';
+import type { Family } from './rules';
+
+/** The tool of one backend and family, e.g. `ip6tables-legacy-restore`; both backends ship these names. */
+export function toolName(family: Family, backend: Backend, kind: 'save' | 'restore'): string {
+  return `${family === 'ipv4' ? 'iptables' : 'ip6tables'}-${backend}-${kind}`;
+}
+
+/**
+ * Runs an iptables tool without a shell, feeding `input` on stdin. Resolves with stdout; a missing binary or a
+ * non-zero exit becomes an InitError that names the cause and the fix.
+ */
+export function runTool(tool: string, args: readonly string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(tool, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', (err: NodeJS.ErrnoException) =>
+      reject(new InitError(err.code === 'ENOENT' ? missingTool(tool) : `${tool}: ${err.message}`)),
+    );
+    child.on('close', (code) =>
+      code === 0 ? resolve(stdout) : reject(new InitError(describeToolFailure(tool, code, stderr))),
+    );
+    // A tool that exits before reading stdin closes the pipe; its exit status tells the story, not EPIPE.
+    child.stdin.on('error', () => {});
+    child.stdin.end(input ?? '');
+  });
+}
+
+export function save(family: Family, backend: Backend, table?: string): Promise<string> {
+  return runTool(toolName(family, backend, 'save'), table ? ['-t', table] : []);
+}
+
+export async function restore(family: Family, backend: Backend, input: string): Promise<void> {
+  await runTool(toolName(family, backend, 'restore'), ['--noflush'], input);
+}
+
+/**
+ * Whether the legacy backend has any table in this namespace. The kernel lists them in /proc/net, readable
+ * without capabilities, so a namespace that never used legacy iptables is recognised without running
+ * iptables-legacy-save (which needs NET_RAW and, on a node without the ip_tables module, would fail).
+ */
+export async function legacyTablesPresent(family: Family): Promise<boolean> {
+  const file = family === 'ipv4' ? '/proc/net/ip_tables_names' : '/proc/net/ip6_tables_names';
+  return (await readOptional(file)).trim() !== '';
+}
+
+/** Contents of /proc/net/if_inet6 (empty when the kernel has no IPv6). */
+export function readInet6Addresses(): Promise<string> {
+  return readOptional('/proc/net/if_inet6');
+}
+
+async function readOptional(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw err;
+  }
+}
