@@ -41,18 +41,19 @@ export function decide(body: unknown, settings: InjectionSettings, context: Revi
     return allow(uid, `operation ${operation || '(none)'} is not reviewed, only CREATE`);
   }
   if (!isRecord(object)) return invalid(uid, 'AdmissionReview.request.object must be the Pod being created');
-  const read = readPod(object);
-  if (!read.ok) return invalid(uid, read.error);
-  const { pod } = read;
-
-  const enabled = pod.labels[ENABLED_LABEL];
+  // The label is read before anything else about the pod, so a pod that did not opt in is never judged.
+  const metadata = isRecord(object.metadata) ? object.metadata : {};
+  const enabled = isRecord(metadata.labels) ? metadata.labels[ENABLED_LABEL] : undefined;
   if (enabled !== 'True') {
     const nearMiss =
-      enabled !== undefined && enabled.toLowerCase() === 'true'
+      typeof enabled === 'string' && enabled.toLowerCase() === 'true'
         ? [`label ${ENABLED_LABEL} is "${enabled}": only "True" enables the IMDS emulator`]
         : [];
     return allow(uid, `label ${ENABLED_LABEL} is not "True"`, nearMiss);
   }
+  const read = readPod(object);
+  if (!read.ok) return invalid(uid, read.error);
+  const { pod } = read;
   if (allContainers(pod).some((c) => c.name === SIDECAR_CONTAINER)) {
     return allow(uid, `already injected (container ${SIDECAR_CONTAINER} present)`);
   }

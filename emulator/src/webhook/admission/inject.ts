@@ -78,6 +78,6 @@ export function inject(
 
   const volumes = [tokenVolume(settings), ...(redirectByIptables ? [initRunVolume()] : [])];
   patch.push(...appendToList('/spec/volumes', pod.hasVolumes, volumes));
-  patch.push(addAnnotation(pod, INJECTED_ANNOTATION, settings.image));
+  patch.push(addAnnotation(INJECTED_ANNOTATION, settings.image));
   return { patch, warnings: env.warnings };
 }

@@ -1,6 +1,6 @@
 /** Turns the decided injection into RFC 6902 operations against the pod exactly as it was admitted. */
 import { escapePathComponent, type Operation } from 'fast-json-patch';
-import type { ContainerView, PodView } from './pod';
+import type { ContainerView } from './pod';
 
 /** Appends items to the list at `path`, creating the list when the pod has none. */
 export function appendToList(path: string, exists: boolean, items: unknown[]): Operation[] {
@@ -8,9 +8,8 @@ export function appendToList(path: string, exists: boolean, items: unknown[]): O
   return items.map((value) => ({ op: 'add', path: `${path}/-`, value }));
 }
 
-export function addAnnotation(pod: PodView, key: string, value: string): Operation {
-  if (!pod.hasMetadata) return { op: 'add', path: '/metadata', value: { annotations: { [key]: value } } };
-  if (!pod.hasAnnotations) return { op: 'add', path: '/metadata/annotations', value: { [key]: value } };
+/** Pods that reach injection carry the role annotation, so the annotations map always exists. */
+export function addAnnotation(key: string, value: string): Operation {
   return { op: 'add', path: `/metadata/annotations/${escapePathComponent(key)}`, value };
 }
 

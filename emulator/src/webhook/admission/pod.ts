@@ -16,10 +16,7 @@ export interface ContainerView {
 }
 
 export interface PodView {
-  hasMetadata: boolean;
-  labels: Record<string, string>;
   annotations: Record<string, string>;
-  hasAnnotations: boolean;
   hostNetwork: boolean;
   restartPolicy: string;
   initContainers: ContainerView[];
@@ -85,10 +82,7 @@ export function readPod(object: Record<string, unknown>): ReadPod {
     return {
       ok: true,
       pod: {
-        hasMetadata: isRecord(object.metadata),
-        labels: stringMap(metadata.labels, 'metadata.labels'),
         annotations: stringMap(metadata.annotations, 'metadata.annotations'),
-        hasAnnotations: isRecord(metadata.annotations),
         hostNetwork: spec.hostNetwork === true,
         restartPolicy,
         initContainers: list(spec.initContainers, 'spec.initContainers').map((c, i) =>

@@ -1,0 +1,429 @@
+/** Each admission rule and its message. */
+import { type Json, P, podWith, ROLE, run } from './support';
+
+const ROLE_ANNOTATION = `${P}role-arn`;
+
+function denial(pod: Json, options = {}): string {
+  const { result, response } = run(pod, options);
+  expect(result.outcome).toBe('denied');
+  expect(response.allowed).toBe(false);
+  expect(response.status.code).toBe(403);
+  expect(result.reason).toBe(response.status.message);
+  return response.status.message;
+}
+
+describe('role annotation', () => {
+  test('missing: names the annotation and shows a valid example', () => {
+    const pod = podWith();
+    delete pod.metadata.annotations[ROLE_ANNOTATION];
+    const message = denial(pod);
+    expect(message).toContain(`annotation ${ROLE_ANNOTATION} is required`);
+    expect(message).toContain('arn:aws:iam::123456789012:role/my-app');
+  });
+
+  test('a pod with labels but no annotations at all is denied the same way', () => {
+    const pod = podWith();
+    delete pod.metadata.annotations;
+    expect(denial(pod)).toContain(`annotation ${ROLE_ANNOTATION} is required`);
+  });
+
+  test.each([
+    'arn:aws:iam::12345678901:role/app',
+    'arn:aws:iam::1234567890123:role/app',
+    'arn:aws:iam::123456789012:user/app',
+    'arn:aws:sts::123456789012:assumed-role/app/session',
+    'arn:azure:iam::123456789012:role/app',
+    'arn:aws-iso-bb:iam::123456789012:role/app',
+    'arn:aws:iam:us-east-1:123456789012:role/app',
+    'arn:aws:iam::123456789012:role/',
+    'arn:aws:iam::123456789012:role/path/',
+    'arn:aws:iam::123456789012:role//app',
+    'arn:aws:iam::123456789012:role/my app',
+    ' arn:aws:iam::123456789012:role/app',
+    `arn:aws:iam::123456789012:role/${'a'.repeat(65)}`,
+    'app',
+    '',
+  ])('malformed %j: names the annotation, the value and an example', (arn) => {
+    const message = denial(podWith({ [ROLE_ANNOTATION]: arn }));
+    expect(message).toContain(`annotation ${ROLE_ANNOTATION} is ${JSON.stringify(arn)}, not an IAM role ARN`);
+    expect(message).toContain('e.g. arn:aws:iam::123456789012:role/my-app');
+  });
+
+  test.each([
+    'arn:aws:iam::123456789012:role/app',
+    'arn:aws-cn:iam::123456789012:role/app',
+    'arn:aws-us-gov:iam::123456789012:role/app',
+    'arn:aws-iso:iam::123456789012:role/app',
+    'arn:aws-iso-b:iam::123456789012:role/app',
+    'arn:aws:iam::123456789012:role/team-a/batch/app',
+    'arn:aws:iam::123456789012:role/service-role/My+Role=1,x.y@z_w-v',
+    `arn:aws:iam::123456789012:role/${'a'.repeat(64)}`,
+  ])('valid %s is passed to the sidecar', (arn) => {
+    const { result, patched } = run(podWith({ [ROLE_ANNOTATION]: arn }));
+    expect(result.outcome).toBe('mutated');
+    const sidecar = patched.spec.initContainers.find((c: Json) => c.name === 'imds-emulator');
+    expect(sidecar.args).toEqual(expect.arrayContaining(['--role-arn', arn]));
+  });
+});
+
+describe('optional pod annotations', () => {
+  test.each([
+    ['redirect', 'ENV', 'use one of: iptables, env'],
+    ['http-tokens', 'Required', 'use one of: optional, required'],
+    ['region', 'EU-WEST-1', 'not an AWS region; e.g. eu-west-1'],
+    ['region', 'moon', 'not an AWS region'],
+    ['session-duration', '899', 'whole seconds from 900 to 43200'],
+    ['session-duration', '43201', 'whole seconds from 900 to 43200'],
+    ['session-duration', '3600.5', 'whole seconds'],
+    ['session-duration', '1e4', 'whole seconds'],
+    ['session-duration', '', 'whole seconds'],
+  ])('%s=%j is denied naming the annotation', (name, value, hint) => {
+    const message = denial(podWith({ [`${P}${name}`]: value }));
+    expect(message).toContain(`annotation ${P}${name} is ${JSON.stringify(value)}`);
+    expect(message).toContain(hint);
+  });
+
+  test('every problem is reported at once', () => {
+    const message = denial(
+      podWith(
+        { [ROLE_ANNOTATION]: 'nope', [`${P}region`]: 'x', [`${P}http-tokens`]: 'maybe' },
+        { hostNetwork: true },
+      ),
+    );
+    for (const part of ['role-arn is "nope"', 'region is "x"', 'http-tokens is "maybe"', 'hostNetwork']) {
+      expect(message).toContain(part);
+    }
+  });
+
+  test('values override the webhook defaults in the sidecar flags', () => {
+    const pod = podWith({
+      [`${P}http-tokens`]: 'required',
+      [`${P}region`]: 'eu-central-1',
+      [`${P}session-duration`]: '43200',
+    });
+    const { patched } = run(pod, { settings: { stsEndpoint: 'http://127.0.0.1:5000' } });
+    const sidecar = patched.spec.initContainers[1];
+    expect(sidecar.args).toEqual([
+      'sidecar',
+      '--role-arn',
+      ROLE,
+      '--region',
+      'eu-central-1',
+      '--http-tokens',
+      'required',
+      '--session-duration',
+      '43200',
+      '--port',
+      '16925',
+      '--health-port',
+      '16926',
+      '--token-file',
+      '/var/run/secrets/imds-emulator/token',
+      '--sts-endpoint',
+      'http://127.0.0.1:5000',
+    ]);
+  });
+
+  test('defaults come from the settings', () => {
+    const { patched } = run(podWith(), {
+      settings: {
+        defaultRegion: 'ap-southeast-2',
+        defaultHttpTokens: 'required',
+        defaultSessionDuration: 1800,
+      },
+    });
+    const args: string[] = patched.spec.initContainers[1].args;
+    expect(args.slice(3, 9)).toEqual([
+      '--region',
+      'ap-southeast-2',
+      '--http-tokens',
+      'required',
+      '--session-duration',
+      '1800',
+    ]);
+    expect(args).not.toContain('--sts-endpoint');
+  });
+
+  test('an unknown annotation with the prefix draws a typo warning', () => {
+    const { result, warnings } = run(podWith({ [`${P}role`]: ROLE }));
+    expect(result.outcome).toBe('mutated');
+    expect(warnings).toContain(
+      `annotation ${P}role is not one the IMDS emulator knows and is ignored (typo?)`,
+    );
+  });
+
+  test('a region of another partition than the role draws a warning', () => {
+    const { warnings } = run(podWith({ [`${P}region`]: 'cn-north-1' }));
+    expect(warnings).toContain(
+      `region cn-north-1 looks like partition aws-cn but the role ${ROLE} is in aws: STS will likely refuse`,
+    );
+    expect(
+      run(podWith({ [ROLE_ANNOTATION]: 'arn:aws-cn:iam::123456789012:role/a', [`${P}region`]: 'cn-north-1' }))
+        .warnings,
+    ).toEqual([]);
+  });
+});
+
+test('hostNetwork pods are denied with the reason', () => {
+  const message = denial(podWith({}, { hostNetwork: true }));
+  expect(message).toContain('hostNetwork pods share the node network namespace');
+  expect(message).toContain('node iptables');
+});
+
+describe('Pod Security admission', () => {
+  const ns = (level: string, annotations: Record<string, string> = {}) => ({
+    namespaces: { default: { labels: { 'pod-security.kubernetes.io/enforce': level }, annotations } },
+  });
+
+  test.each(['baseline', 'restricted'])(
+    'enforce=%s with the iptables redirect is denied with both ways out',
+    (level) => {
+      const message = denial(podWith(), ns(level));
+      expect(message).toContain(`namespace default enforces Pod Security level "${level}"`);
+      expect(message).toContain('NET_ADMIN/NET_RAW');
+      expect(message).toContain(`${P}redirect: env`);
+      expect(message).toContain('pod-security.kubernetes.io/enforce: privileged');
+      expect(message).toContain(`${P}pod-security-exempt: "true"`);
+    },
+  );
+
+  test.each(['baseline', 'restricted'])(
+    'enforce=%s with redirect env is injected without the init step',
+    (level) => {
+      const { result, patched } = run(podWith({ [`${P}redirect`]: 'env' }), ns(level));
+      expect(result.outcome).toBe('mutated');
+      expect(JSON.stringify(patched)).not.toContain('NET_ADMIN');
+    },
+  );
+
+  test('a namespace annotated as exempt is injected with the init step', () => {
+    const { result } = run(podWith(), ns('restricted', { [`${P}pod-security-exempt`]: 'true' }));
+    expect(result.outcome).toBe('mutated');
+  });
+
+  test.each(['privileged', ''])('enforce=%j is injected', (level) => {
+    expect(run(podWith(), ns(level)).result.outcome).toBe('mutated');
+  });
+});
+
+describe('namespace policy (allowed-role-arns)', () => {
+  const policy = (value: string | undefined) => ({
+    namespaces: {
+      default: { labels: {}, annotations: value === undefined ? {} : { [`${P}allowed-role-arns`]: value } },
+    },
+  });
+
+  test('no annotation: any role', () => {
+    expect(run(podWith(), policy(undefined)).result.outcome).toBe('mutated');
+  });
+
+  test.each([
+    'arn:aws:iam::123456789012:role/app',
+    'arn:aws:iam::123456789012:role/*',
+    ' arn:aws:iam::999999999999:role/x , arn:aws:iam::123456789012:role/a?p ',
+    'arn:aws:iam::*:role/**',
+  ])('%j allows role/app', (value) => {
+    expect(run(podWith(), policy(value)).result.outcome).toBe('mutated');
+  });
+
+  test('a role outside the list is denied naming the namespace policy and its patterns', () => {
+    const message = denial(
+      podWith({ [`${P}role-arn`]: 'arn:aws:iam::123456789012:role/admin/root' }),
+      policy('arn:aws:iam::123456789012:role/*,arn:aws:iam::123456789012:role/team-a/**'),
+    );
+    expect(message).toBe(
+      'imds-emulator: role arn:aws:iam::123456789012:role/admin/root is not allowed by the policy of namespace ' +
+        `default: its annotation ${P}allowed-role-arns allows arn:aws:iam::123456789012:role/*, ` +
+        'arn:aws:iam::123456789012:role/team-a/**',
+    );
+  });
+
+  test('an empty annotation allows no role', () => {
+    expect(denial(podWith(), policy(' , '))).toContain('allows no role at all');
+  });
+
+  test('an unknown namespace is denied while the policy is enforced, and injected when it is not', () => {
+    expect(denial(podWith(), { namespaces: {} })).toContain('not (yet) in the imds-emulator webhook');
+    const off = run(podWith(), { namespaces: {}, settings: { enforceNamespacePolicy: false } });
+    expect(off.result.outcome).toBe('mutated');
+  });
+
+  test('with enforcement off the annotation is ignored', () => {
+    const options = { ...policy('arn:aws:iam::1:role/none'), settings: { enforceNamespacePolicy: false } };
+    expect(run(podWith(), options).result.outcome).toBe('mutated');
+  });
+});
+
+describe('ports', () => {
+  test('a declared port equal to the sidecar port moves only that port, everywhere it is used', () => {
+    const pod = podWith({}, { containers: [{ name: 'app', image: 'a', ports: [{ containerPort: 16925 }] }] });
+    const { patched, warnings } = run(pod);
+    const [init, sidecar] = patched.spec.initContainers;
+    expect(init.args).toEqual(['init', '--port', '16927']);
+    expect(sidecar.args).toEqual(expect.arrayContaining(['--port', '16927', '--health-port', '16926']));
+    expect(warnings).toContain('the pod declares port 16925: the emulator serves IMDS on 16927');
+  });
+
+  test('a declared health port moves the probes too, in env mode the endpoint follows the IMDS port', () => {
+    const pod = podWith(
+      { [`${P}redirect`]: 'env' },
+      {
+        initContainers: [{ name: 'setup', image: 's', ports: [{ containerPort: 16926 }] }],
+        containers: [
+          { name: 'app', image: 'a', ports: [{ containerPort: 16925 }, { containerPort: 16927 }] },
+        ],
+      },
+    );
+    const { patched, warnings } = run(pod);
+    const sidecar = patched.spec.initContainers[0];
+    expect(sidecar.name).toBe('imds-emulator');
+    expect(sidecar.args).toEqual(expect.arrayContaining(['--port', '16928', '--health-port', '16929']));
+    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
+      expect(sidecar[probe].httpGet.port).toBe(16929);
+    }
+    expect(patched.spec.containers[0].env).toEqual([
+      { name: 'AWS_EC2_METADATA_SERVICE_ENDPOINT', value: 'http://127.0.0.1:16928' },
+    ]);
+    expect(warnings).toEqual([
+      'the pod declares port 16925: the emulator serves IMDS on 16928',
+      "the pod declares port 16926: the emulator's health port is 16929",
+    ]);
+  });
+
+  test('classic mode: the postStart hook waits on the moved health port', () => {
+    const pod = podWith({}, { containers: [{ name: 'app', image: 'a', ports: [{ containerPort: 16926 }] }] });
+    const { patched } = run(pod, { mode: 'classic' });
+    expect(patched.spec.containers[0].lifecycle.postStart.exec.command).toEqual([
+      '/usr/local/bin/imds-emulator',
+      'sidecar',
+      '--wait-ready',
+      '--health-port',
+      '16927',
+    ]);
+  });
+});
+
+describe('names the emulator needs', () => {
+  test.each([
+    [
+      'an init container',
+      { initContainers: [{ name: 'imds-emulator-init', image: 'x' }] },
+      'container name imds-emulator-init',
+    ],
+    [
+      'a token volume',
+      { volumes: [{ name: 'imds-emulator-token', emptyDir: {} }] },
+      'volume name imds-emulator-token',
+    ],
+    [
+      'a run volume',
+      { volumes: [{ name: 'imds-emulator-init-run', emptyDir: {} }] },
+      'volume name imds-emulator-init-run',
+    ],
+  ])('%s already used is denied', (_name, spec, what) => {
+    expect(denial(podWith({}, spec))).toContain(
+      `the pod already uses ${what}, which the IMDS emulator needs`,
+    );
+  });
+});
+
+describe('warnings', () => {
+  test.each([
+    ['AWS_ROLE_ARN', 'web identity (IRSA)'],
+    ['AWS_WEB_IDENTITY_TOKEN_FILE', 'web identity (IRSA)'],
+    ['AWS_CONTAINER_CREDENTIALS_FULL_URI', 'container credentials'],
+    ['AWS_ACCESS_KEY_ID', 'static keys'],
+    ['AWS_EC2_METADATA_DISABLED', 'it turns off IMDS'],
+  ])('a container setting %s is injected with a warning', (name, why) => {
+    const pod = podWith({}, { containers: [{ name: 'app', image: 'a', env: [{ name, value: 'x' }] }] });
+    const { result, warnings } = run(pod);
+    expect(result.outcome).toBe('mutated');
+    expect(warnings.join('\n')).toContain(`container(s) app set ${name}: ${why}`);
+  });
+
+  test('classic mode warns about pods that must complete and about init containers', () => {
+    const pod = podWith({}, { restartPolicy: 'OnFailure', initContainers: [{ name: 'setup', image: 's' }] });
+    const { warnings } = run(pod, { mode: 'classic' });
+    expect(warnings).toEqual([
+      expect.stringContaining(
+        'restartPolicy OnFailure: the classic (non-native) emulator sidecar keeps running',
+      ),
+      'in classic sidecar mode the emulator starts after all init containers: they get no credentials',
+    ]);
+    expect(run(pod, { mode: 'native' }).warnings).toEqual([]);
+  });
+});
+
+describe('env redirect', () => {
+  const envPod = () =>
+    podWith(
+      { [`${P}redirect`]: 'env' },
+      {
+        initContainers: [{ name: 'setup', image: 's', env: [{ name: 'A', value: '1' }] }],
+        containers: [
+          { name: 'app', image: 'a' },
+          {
+            name: 'own',
+            image: 'o',
+            env: [{ name: 'AWS_EC2_METADATA_SERVICE_ENDPOINT', value: 'http://10.1.2.3' }],
+          },
+          {
+            name: 'same',
+            image: 'o',
+            env: [{ name: 'AWS_EC2_METADATA_SERVICE_ENDPOINT', value: 'http://127.0.0.1:16925' }],
+          },
+        ],
+      },
+    );
+
+  test.each(['native', 'classic'] as const)(
+    '%s: no init step; every container learns the endpoint',
+    (mode) => {
+      const { patched, warnings } = run(envPod(), { mode });
+      const names = [...(patched.spec.initContainers ?? []), ...patched.spec.containers].map(
+        (c: Json) => c.name,
+      );
+      expect(names).not.toContain('imds-emulator-init');
+      expect(patched.spec.volumes.map((v: Json) => v.name)).toEqual(['imds-emulator-token']);
+      const env = (name: string) =>
+        [...patched.spec.initContainers, ...patched.spec.containers].find((c: Json) => c.name === name).env;
+      expect(env('setup')).toEqual([
+        { name: 'A', value: '1' },
+        { name: 'AWS_EC2_METADATA_SERVICE_ENDPOINT', value: 'http://127.0.0.1:16925' },
+      ]);
+      expect(env('app')).toEqual([
+        { name: 'AWS_EC2_METADATA_SERVICE_ENDPOINT', value: 'http://127.0.0.1:16925' },
+      ]);
+      expect(env('own')).toEqual([{ name: 'AWS_EC2_METADATA_SERVICE_ENDPOINT', value: 'http://10.1.2.3' }]);
+      expect(env('same')).toHaveLength(1);
+      expect(warnings).toContain(
+        'container(s) own set AWS_EC2_METADATA_SERVICE_ENDPOINT themselves; left unchanged',
+      );
+      expect(env('imds-emulator').map((e: Json) => e.name)).not.toContain(
+        'AWS_EC2_METADATA_SERVICE_ENDPOINT',
+      );
+    },
+  );
+});
+
+test('the injected annotation is added with the key escaped (RFC 6901 ~1 for /)', () => {
+  const pod = podWith({ 'example.com/owner~team': 'a/b' });
+  const { patch, patched } = run(pod);
+  expect(patch).toContainEqual({
+    op: 'add',
+    path: '/metadata/annotations/gkemulticloud.googleapis.com~1aws-imds-emulator-injected',
+    value: 'ghcr.io/imds-emulator/imds-emulator:0.1.0',
+  });
+  expect(patched.metadata.annotations).toEqual({
+    ...pod.metadata.annotations,
+    [`${P}injected`]: 'ghcr.io/imds-emulator/imds-emulator:0.1.0',
+  });
+});
+
+test.each(['native', 'classic'] as const)('%s: an already-injected pod is allowed unchanged', (mode) => {
+  const first = run(podWith(), { mode });
+  const second = run(first.patched, { mode });
+  expect(second.result.outcome).toBe('skipped');
+  expect(second.result.reason).toContain('already injected');
+  expect(second.response.patch).toBeUndefined();
+});
