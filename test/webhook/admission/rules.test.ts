@@ -1,9 +1,9 @@
 /** Each admission rule and its message. */
-import { type Json, P, podWith, ROLE, run } from './support';
+import { type Json, P, podWith, ROLE, type RunOptions, run } from './support';
 
 const ROLE_ANNOTATION = `${P}role-arn`;
 
-function denial(pod: Json, options = {}): string {
+function denial(pod: Json, options: RunOptions = {}): string {
   const { result, response } = run(pod, options);
   expect(result.outcome).toBe('denied');
   expect(response.allowed).toBe(false);
@@ -207,7 +207,7 @@ describe('Pod Security admission', () => {
 });
 
 describe('namespace policy (allowed-role-arns)', () => {
-  const policy = (value: string | undefined) => ({
+  const policy = (value: string | undefined): RunOptions => ({
     namespaces: {
       default: { labels: {}, annotations: value === undefined ? {} : { [`${P}allowed-role-arns`]: value } },
     },
