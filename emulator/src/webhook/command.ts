@@ -1,9 +1,26 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { createLogger } from '../common/logger';
+import { envName, parseWebhookConfig, WEBHOOK_FLAGS } from './server/config';
+import { startWebhook } from './server/run';
 
 export function webhookCommand(): Command {
-  return new Command('webhook')
-    .description('Run the admission webhook that injects the emulator into opted-in pods.')
-    .action(() => {
-      throw new Error('webhook is not built yet');
-    });
+  const command = new Command('webhook').description(
+    'Run the admission webhook that injects the emulator into opted-in pods. Every flag can also be set by the ' +
+      'environment variable shown; the flag wins.',
+  );
+  for (const flag of WEBHOOK_FLAGS) {
+    const option = new Option(`--${flag.name} <value>`, flag.description).env(envName(flag.name));
+    command.addOption(flag.default === undefined ? option : option.default(flag.default));
+  }
+  return command.action(async (options: Record<string, string | undefined>) => {
+    const config = parseWebhookConfig(options, process.env);
+    const logger = createLogger('webhook', { level: config.logLevel });
+    const webhook = await startWebhook(config, logger);
+    const shutdown = (signal: string) => {
+      logger.info({ signal }, 'shutting down: finishing requests in flight');
+      webhook.close().then(() => process.exit(0));
+    };
+    process.once('SIGTERM', shutdown);
+    process.once('SIGINT', shutdown);
+  });
 }

@@ -1,0 +1,134 @@
+/**
+ * The HTTP side of `POST /mutate`: reads a bounded body, parses JSON, hands it to the pure admission decision and
+ * writes its answer. Whatever arrives, the answer is an HTTP error with a JSON `{error}` body or the decision's
+ * AdmissionReview, and the process never throws out of a request.
+ *
+ * Content-Type is not enforced: the API server always sends application/json, and a hand-made request with another
+ * type gets the same clear parse error as any other non-JSON body.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../../common/logger';
+import type { AdmissionResult, InjectionSettings, ReviewContext } from '../admission';
+import type { WebhookMetrics } from './metrics';
+
+/** Far above any real Pod (etcd caps objects at 1.5 MiB); anything larger is not an AdmissionReview we can use. */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export type ReviewFn = (
+  body: unknown,
+  settings: InjectionSettings,
+  context: ReviewContext,
+) => AdmissionResult;
+
+export interface MutateHandlerOptions {
+  review: ReviewFn;
+  settings: InjectionSettings;
+  /** Called per request, so a changed sidecar mode or namespace cache is seen at once. */
+  context: () => ReviewContext;
+  metrics: WebhookMetrics;
+  logger: Logger;
+  maxBodyBytes?: number;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+function send(res: ServerResponse, status: number, body: unknown, close = false): void {
+  if (res.headersSent || res.destroyed) return;
+  const json = JSON.stringify(body);
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(json),
+  };
+  // An unread request body cannot be skipped on a keep-alive connection: end the connection after answering.
+  if (close) headers.connection = 'close';
+  res.writeHead(status, headers);
+  res.end(json);
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (declared > limit) return resolve('too-large');
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.pause();
+        resolve('too-large');
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** Only the identifying fields of a review go to the log: a Pod spec may carry secrets in env values. */
+function identity(body: unknown): Record<string, string> {
+  const request = (body as { request?: Record<string, unknown> } | null)?.request;
+  if (typeof request !== 'object' || request === null) return {};
+  const metadata = (request.object as { metadata?: Record<string, unknown> } | undefined)?.metadata;
+  const picked: Record<string, unknown> = {
+    uid: request.uid,
+    namespace: request.namespace,
+    name: request.name ?? metadata?.name,
+    generateName: metadata?.generateName,
+  };
+  return Object.fromEntries(
+    Object.entries(picked)
+      .filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '')
+      .map(([k, v]) => [k, v.slice(0, 253)]),
+  );
+}
+
+export function createMutateHandler(options: MutateHandlerOptions): Handler {
+  const { metrics, logger } = options;
+  const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
+
+  const finish = (res: ServerResponse, started: bigint, outcome: string, status: number, body: unknown) => {
+    send(res, status, body, outcome === 'too-large');
+    metrics.reviews.inc({ outcome });
+    metrics.duration.observe({ outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+  };
+
+  const mutate = async (req: IncomingMessage, res: ServerResponse, started: bigint) => {
+    const raw = await readBody(req, limit);
+    if (raw === 'too-large') {
+      logger.warn({ limitBytes: limit }, 'review rejected: request body too large');
+      return finish(res, started, 'too-large', 413, { error: `request body exceeds ${limit} bytes` });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch (err) {
+      const reason = `request body is not JSON: ${(err as Error).message}`;
+      logger.warn({ reason }, 'review rejected');
+      return finish(res, started, 'malformed', 400, {
+        error: `${reason}; expected an admission.k8s.io/v1 AdmissionReview`,
+      });
+    }
+    const result = options.review(body, options.settings, options.context());
+    const level = result.outcome === 'skipped' ? 'debug' : result.outcome === 'invalid' ? 'warn' : 'info';
+    logger[level]({ ...identity(body), outcome: result.outcome, reason: result.reason }, 'review');
+    finish(res, started, result.outcome, result.httpStatus, result.body);
+  };
+
+  return (req, res) => {
+    const started = process.hrtime.bigint();
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/mutate') {
+      send(res, 404, { error: `no such path ${path.slice(0, 100)}; the webhook serves POST /mutate` }, true);
+      return;
+    }
+    if (req.method !== 'POST') {
+      res.setHeader('allow', 'POST');
+      send(res, 405, { error: `method ${req.method} not allowed; use POST` }, true);
+      return;
+    }
+    mutate(req, res, started).catch((err: unknown) => {
+      logger.error({ err: err instanceof Error ? err.message : String(err) }, 'review failed');
+      finish(res, started, 'error', 500, { error: 'internal error while handling the review' });
+    });
+  };
+}
