@@ -96,3 +96,14 @@ export function emulatorLines(save: string): string[] {
 export function outputRules(save: string): string[] {
   return save.split('\n').filter((line) => line.startsWith('-A OUTPUT '));
 }
+
+/** The fields of init's final `init done` log line. */
+export function initSummary(result: CommandResult): { backend: string; families: string[] } {
+  const done = result.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { msg: string; backend: string; families: string[] })
+    .find((entry) => entry.msg === 'init done');
+  if (!done) throw new Error(`no "init done" line in:\n${result.stdout}${result.stderr}`);
+  return { backend: done.backend, families: done.families };
+}

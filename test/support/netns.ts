@@ -1,4 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
 import { stopProcess } from './moto';
 
 /**
@@ -46,6 +48,19 @@ export const POD_IPV6 = 'fd00:200::2';
 const DEFAULT_PREFIX = 'imdstest';
 
 const live = new Set<string>();
+
+/** `ip`, found once on the test's PATH, so commands may run inside with any PATH of their own. */
+const IP = (() => {
+  for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin']) {
+    try {
+      accessSync(join(dir, 'ip'), constants.X_OK);
+      return join(dir, 'ip');
+    } catch {
+      // not in this directory
+    }
+  }
+  return 'ip';
+})();
 let counter = 0;
 
 export async function createNetns(options: NetnsOptions = {}): Promise<TestNetns> {
@@ -63,7 +78,7 @@ export async function createNetns(options: NetnsOptions = {}): Promise<TestNetns
     podIPv6: ipv6 ? POD_IPV6 : undefined,
     run: (command, args = [], runOptions = {}) => runIn(name, command, args, runOptions),
     spawn: (command, args = [], spawnOptions = {}) => {
-      const child = spawn('ip', ['netns', 'exec', name, command, ...args], {
+      const child = spawn(IP, ['netns', 'exec', name, command, ...args], {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: spawnOptions.env ?? process.env,
       });
@@ -111,7 +126,7 @@ export async function createNetns(options: NetnsOptions = {}): Promise<TestNetns
 /** Deletes namespaces with `prefix` left behind by test processes that no longer run. */
 export function removeStaleNetns(prefix = DEFAULT_PREFIX): void {
   const pattern = new RegExp(`^${prefix}-(\\d+)-\\d+$`);
-  for (const line of execFileSync('ip', ['netns', 'list']).toString().split('\n')) {
+  for (const line of execFileSync(IP, ['netns', 'list']).toString().split('\n')) {
     const name = line.split(' ')[0];
     const owner = pattern.exec(name)?.[1];
     if (owner && !processAlive(Number(owner))) deleteNetns(name);
@@ -125,7 +140,7 @@ function runIn(
   options: RunOptions,
 ): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', name, command, ...args], {
+    const child = spawn(IP, ['netns', 'exec', name, command, ...args], {
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       env: options.env ?? process.env,
       timeout: options.timeoutMs ?? 20000,
@@ -147,14 +162,14 @@ function runIn(
 /** Kills whatever still runs in the namespace (processes tests started there), then deletes it. Synchronous. */
 function deleteNetns(name: string): void {
   try {
-    for (const pid of execFileSync('ip', ['netns', 'pids', name]).toString().split(/\s+/).filter(Boolean)) {
+    for (const pid of execFileSync(IP, ['netns', 'pids', name]).toString().split(/\s+/).filter(Boolean)) {
       try {
         process.kill(Number(pid), 'SIGKILL');
       } catch {
         // already gone
       }
     }
-    execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
+    execFileSync(IP, ['netns', 'del', name], { stdio: 'ignore' });
   } catch {
     // already deleted
   }
@@ -163,7 +178,7 @@ function deleteNetns(name: string): void {
 
 function ip(args: readonly string[], batch?: readonly string[]): void {
   try {
-    execFileSync('ip', args, { input: batch ? `${batch.join('\n')}\n` : undefined, stdio: 'pipe' });
+    execFileSync(IP, args, { input: batch ? `${batch.join('\n')}\n` : undefined, stdio: 'pipe' });
   } catch (err) {
     const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? '';
     throw new Error(`ip ${args.join(' ')} failed (needs root): ${stderr.trim() || String(err)}`);
