@@ -1,0 +1,127 @@
+/**
+ * The IMDS request rules, without I/O: method, URL and headers in, status, headers and body out. Only the paths
+ * SDKs use for credentials exist; everything else is 404 (never 403: extended-path SDKs fall back only on 404).
+ */
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { HttpTokens } from './config';
+import { type Prepared, prepare, type ServedCredentials } from './credentials-document';
+import { ImdsTokens } from './imds-tokens';
+
+export type PathClass = 'token' | 'list' | 'credentials' | 'other';
+
+export interface ImdsResponse {
+  readonly status: number;
+  readonly headers: OutgoingHttpHeaders;
+  readonly body: Buffer | string;
+  /** For metrics: which kind of path was asked for. */
+  readonly pathClass: PathClass;
+}
+
+export interface ImdsState {
+  readonly roleName: string;
+  readonly httpTokens: HttpTokens;
+  readonly tokens: ImdsTokens;
+  /** The credentials to serve now, or undefined when none are held. */
+  credentials(): ServedCredentials | undefined;
+  now(): number;
+}
+
+const TTL_HEADER = 'x-aws-ec2-metadata-token-ttl-seconds';
+const TOKEN_HEADER = 'x-aws-ec2-metadata-token';
+
+function fixed(
+  status: number,
+  text: string,
+  pathClass: PathClass,
+  extra: OutgoingHttpHeaders = {},
+): ImdsResponse {
+  const { body, headers } = prepare(text, 'text/plain');
+  return { status, body, headers: { ...headers, ...extra }, pathClass };
+}
+
+function ok(prepared: Prepared, pathClass: PathClass): ImdsResponse {
+  return { status: 200, body: prepared.body, headers: prepared.headers, pathClass };
+}
+
+const NOT_FOUND = fixed(404, 'Not Found', 'other');
+const FORBIDDEN = fixed(403, 'Forbidden', 'other');
+const UNAUTHORIZED = fixed(401, 'Unauthorized', 'other');
+const BAD_TTL = fixed(400, `Missing or Invalid Parameters: ${TTL_HEADER} must be 1..21600`, 'token');
+const TOKEN_WRONG_METHOD = fixed(405, 'Method Not Allowed', 'token', { allow: 'PUT' });
+const METADATA_WRONG_METHOD = fixed(405, 'Method Not Allowed', 'other', { allow: 'GET, HEAD' });
+// 5xx, not 4xx: SDKs then keep the credentials they hold instead of dropping them.
+const UNAVAILABLE = fixed(
+  503,
+  'Service Unavailable: no valid credentials yet, see the sidecar log',
+  'credentials',
+);
+
+const VERSION = /^(latest|\d{4}-\d{2}-\d{2})$/;
+const CREDS = 'meta-data/iam/security-credentials';
+const CREDS_EXTENDED = 'meta-data/iam/security-credentials-extended';
+
+type Target = 'token' | 'list' | 'credentials' | 'credentials-extended' | undefined;
+
+/** What `path` (without query) names, or undefined for paths that do not exist here. */
+function target(path: string, roleName: string): Target {
+  if (path === '/latest/api/token') return 'token';
+  const slash = path.indexOf('/', 1);
+  if (slash < 0 || !VERSION.test(path.slice(1, slash))) return undefined;
+  const rest = path.slice(slash + 1);
+  if (rest === CREDS || rest === `${CREDS}/` || rest === CREDS_EXTENDED || rest === `${CREDS_EXTENDED}/`) {
+    return 'list';
+  }
+  if (rest === `${CREDS}/${roleName}`) return 'credentials';
+  if (rest === `${CREDS_EXTENDED}/${roleName}`) return 'credentials-extended';
+  return undefined;
+}
+
+export type ImdsRouter = (
+  method: string | undefined,
+  url: string | undefined,
+  headers: IncomingHttpHeaders,
+) => ImdsResponse;
+
+export function createImdsRouter(state: ImdsState): ImdsRouter {
+  // Exactly one line, no trailing newline: botocore uses the body as the role name as-is.
+  const listing = ok(prepare(state.roleName, 'text/plain'), 'list');
+  return (method, url, headers) => route(method, url, headers, state, listing);
+}
+
+function route(
+  method: string | undefined,
+  url: string | undefined,
+  headers: IncomingHttpHeaders,
+  state: ImdsState,
+  listing: ImdsResponse,
+): ImdsResponse {
+  // The real IMDS refuses anything that came through a proxy: a proxy in the pod must not hand out its credentials.
+  if (headers['x-forwarded-for'] !== undefined) return FORBIDDEN;
+  const raw = url ?? '/';
+  const query = raw.indexOf('?');
+  const found = target(query < 0 ? raw : raw.slice(0, query), state.roleName);
+  if (found === 'token') {
+    if (method !== 'PUT') return TOKEN_WRONG_METHOD;
+    const ttl = ImdsTokens.parseTtl(headers[TTL_HEADER]);
+    if (ttl === undefined) return BAD_TTL;
+    // Go and Ruby SDKs drop a token whose response lacks the TTL header.
+    return {
+      status: 200,
+      body: state.tokens.issue(ttl, state.now()),
+      headers: { 'content-type': 'text/plain', [TTL_HEADER]: String(ttl) },
+      pathClass: 'token',
+    };
+  }
+  if (method !== 'GET' && method !== 'HEAD') return found ? METADATA_WRONG_METHOD : NOT_FOUND;
+  const token = headers[TOKEN_HEADER];
+  if (token !== undefined) {
+    if (typeof token !== 'string' || !state.tokens.valid(token, state.now())) return UNAUTHORIZED;
+  } else if (state.httpTokens === 'required') {
+    return UNAUTHORIZED;
+  }
+  if (found === undefined) return NOT_FOUND;
+  if (found === 'list') return listing;
+  const creds = state.credentials();
+  if (!creds || creds.expiresAt <= state.now()) return UNAVAILABLE;
+  return ok(found === 'credentials' ? creds.legacy : creds.extended, 'credentials');
+}
