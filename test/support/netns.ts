@@ -162,7 +162,10 @@ function runIn(
 /** Kills whatever still runs in the namespace (processes tests started there), then deletes it. Synchronous. */
 function deleteNetns(name: string): void {
   try {
-    for (const pid of execFileSync(IP, ['netns', 'pids', name]).toString().split(/\s+/).filter(Boolean)) {
+    for (const pid of execFileSync(IP, ['netns', 'pids', name], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .split(/\s+/)
+      .filter(Boolean)) {
       try {
         process.kill(Number(pid), 'SIGKILL');
       } catch {
