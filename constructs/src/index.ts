@@ -1,1 +1,5 @@
-export {};
+export * from './certificate';
+export * from './emulator';
+export * from './enums';
+export * from './names';
+export * from './workload';

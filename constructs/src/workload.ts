@@ -1,0 +1,68 @@
+import type * as kplus from 'cdk8s-plus-27';
+import { HttpTokens, Redirect } from './enums';
+import {
+  ENABLED_LABEL,
+  ENABLED_VALUE,
+  HTTP_TOKENS_ANNOTATION,
+  REDIRECT_ANNOTATION,
+  REGION_ANNOTATION,
+  ROLE_ARN_ANNOTATION,
+  SESSION_DURATION_ANNOTATION,
+} from './names';
+import { checkEnum, checkInt, checkPattern, checkRegion } from './validate';
+
+/** Options of {@link ImdsEmulatorWorkload.enable}. */
+export interface EnableImdsEmulatorOptions {
+  /** IAM role the pod's sidecar assumes, `arn:<partition>:iam::<12 digits>:role/<path/>name`. */
+  readonly roleArn: string;
+  /** How traffic reaches the sidecar. @default - the webhook's default (`iptables`) */
+  readonly redirect?: Redirect;
+  /** IMDSv2 session tokens for this pod. @default - the webhook's `--default-http-tokens` */
+  readonly httpTokens?: HttpTokens;
+  /** AWS region of the STS endpoint for this pod. @default - the webhook's `--default-region` */
+  readonly region?: string;
+  /** STS session duration in seconds, 900..43200. @default - the webhook's `--default-session-duration` */
+  readonly sessionDuration?: number;
+}
+
+// Same shape the webhook accepts (DEVELOPERS.md): partition, 12-digit account, role with optional path.
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+
+/** Opts cdk8s-plus workloads in to the imds-emulator. */
+export class ImdsEmulatorWorkload {
+  /**
+   * Labels the workload's pods with `gkemulticloud.googleapis.com/aws-imds-emulator-enabled: "True"` and annotates
+   * them with the role ARN (and any per-pod overrides), exactly as GKE on AWS documents. Works on a Pod,
+   * Deployment, StatefulSet, Job or DaemonSet.
+   */
+  public static enable(workload: kplus.AbstractPod, options: EnableImdsEmulatorOptions): void {
+    checkPattern(
+      'roleArn',
+      options.roleArn,
+      ROLE_ARN,
+      'an IAM role ARN such as "arn:aws:iam::123456789012:role/my-role"',
+    );
+    const annotations: { [key: string]: string } = { [ROLE_ARN_ANNOTATION]: options.roleArn };
+    if (options.redirect !== undefined) {
+      checkEnum('redirect', options.redirect, Redirect);
+      annotations[REDIRECT_ANNOTATION] = options.redirect;
+    }
+    if (options.httpTokens !== undefined) {
+      checkEnum('httpTokens', options.httpTokens, HttpTokens);
+      annotations[HTTP_TOKENS_ANNOTATION] = options.httpTokens;
+    }
+    if (options.region !== undefined) {
+      checkRegion('region', options.region);
+      annotations[REGION_ANNOTATION] = options.region;
+    }
+    if (options.sessionDuration !== undefined) {
+      checkInt('sessionDuration', options.sessionDuration, 900, 43200);
+      annotations[SESSION_DURATION_ANNOTATION] = String(options.sessionDuration);
+    }
+    // podMetadata is the pod itself for a Pod and the pod template for the other workloads.
+    workload.podMetadata.addLabel(ENABLED_LABEL, ENABLED_VALUE);
+    for (const [key, value] of Object.entries(annotations)) workload.podMetadata.addAnnotation(key, value);
+  }
+
+  private constructor() {}
+}

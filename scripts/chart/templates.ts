@@ -1,0 +1,236 @@
+/**
+ * Turns the ImdsEmulator construct into Helm templates. Every value gets a unique marker (a valid value the output
+ * cannot otherwise contain); the construct is synthesized with the markers, once per certificate variant; markers are
+ * replaced by Helm expressions and the variants are merged under `{{- if }}`. The manifests therefore come only from
+ * the construct: this file knows where values go, never what the objects look like.
+ */
+import { Testing } from 'cdk8s';
+import * as yaml from 'yaml';
+import { ImdsEmulator } from '../../constructs/src';
+import { mergeTemplates } from './merge';
+import { CHART_NAME, defaultValues, mergeValues, propsFromValues, type Values } from './values';
+
+/** How one marker becomes Helm text. */
+interface Marker {
+  /** Values path the marker is placed at, if it is a value. */
+  readonly path?: string;
+  /** The marker value given to the construct. */
+  readonly value: unknown;
+  /** Text to look for in the output (default: the value). */
+  readonly find?: string;
+  /** Helm text replacing `find` inside a string (default: `{{ expr }}`). */
+  readonly text?: string;
+  /** Helm expression of the value. */
+  readonly expr: string;
+  /** Numbers are matched as whole numeric fields only. */
+  readonly number?: boolean;
+  /** Optional value: the line carrying it is rendered only if `expr` is non-empty. */
+  readonly optional?: boolean;
+  /** A list value: the marker list item expands to one item per element. */
+  readonly list?: boolean;
+}
+
+const FULLNAME = `include "${CHART_NAME}.fullname" .`;
+const DIGEST = `sha256:${'e'.repeat(64)}`;
+
+const MARKERS: Marker[] = [
+  { value: 'zzfullnamezz', expr: FULLNAME },
+  { value: 'zznamespacezz', expr: '.Release.Namespace' },
+  { value: 'zzchartzz', expr: `include "${CHART_NAME}.chart" .` },
+  { value: 'zzservicezz', expr: '.Release.Service' },
+  { path: 'image.repository', value: 'zzrepozz', expr: '.Values.image.repository' },
+  { path: 'image.tag', value: 'zztagzz', expr: '.Values.image.tag' },
+  {
+    path: 'image.digest',
+    value: DIGEST,
+    find: `@${DIGEST}`,
+    text: '{{ with .Values.image.digest }}@{{ . }}{{ end }}',
+    expr: '.Values.image.digest',
+  },
+  { path: 'image.pullPolicy', value: 'Never', expr: '.Values.image.pullPolicy' },
+  { path: 'replicaCount', value: 97, number: true, expr: 'int .Values.replicaCount' },
+  { path: 'resources.requests.cpu', value: '111m', expr: '.Values.resources.requests.cpu' },
+  { path: 'resources.requests.memory', value: '112Mi', expr: '.Values.resources.requests.memory' },
+  { path: 'resources.limits.cpu', value: '113m', expr: '.Values.resources.limits.cpu' },
+  { path: 'resources.limits.memory', value: '114Mi', expr: '.Values.resources.limits.memory' },
+  { path: 'priorityClassName', value: 'zzpriorityzz', optional: true, expr: '.Values.priorityClassName' },
+  { path: 'webhook.failurePolicy', value: 'Ignore', expr: '.Values.webhook.failurePolicy' },
+  { path: 'webhook.timeoutSeconds', value: 29, number: true, expr: 'int .Values.webhook.timeoutSeconds' },
+  {
+    path: 'webhook.excludedNamespaces',
+    value: ['zzextranszz'],
+    find: 'zzextranszz',
+    list: true,
+    expr: '.Values.webhook.excludedNamespaces',
+  },
+  {
+    path: 'certificate.certManager.issuer.kind',
+    value: 'Zzkindzz',
+    expr: '.Values.certificate.certManager.issuer.kind',
+  },
+  {
+    path: 'certificate.certManager.issuer.group',
+    value: 'zzgroupzz.io',
+    expr: '.Values.certificate.certManager.issuer.group',
+  },
+  { path: 'sidecar.mode', value: 'native', expr: '.Values.sidecar.mode' },
+  { path: 'sidecar.region', value: 'zz-marker-1', expr: '.Values.sidecar.region' },
+  { path: 'sidecar.httpTokens', value: 'required', expr: '.Values.sidecar.httpTokens' },
+  { path: 'sidecar.sessionDuration', value: 43111, expr: 'int .Values.sidecar.sessionDuration' },
+  { path: 'sidecar.tokenAudience', value: 'zzaudiencezz', expr: '.Values.sidecar.tokenAudience' },
+  { path: 'sidecar.tokenExpiration', value: 85111, expr: 'int .Values.sidecar.tokenExpiration' },
+  {
+    path: 'sidecar.stsEndpoint',
+    value: 'https://zzstszz',
+    optional: true,
+    expr: '.Values.sidecar.stsEndpoint',
+  },
+  { path: 'sidecar.resources.requests.cpu', value: '121m', expr: '.Values.sidecar.resources.requests.cpu' },
+  {
+    path: 'sidecar.resources.requests.memory',
+    value: '122Mi',
+    expr: '.Values.sidecar.resources.requests.memory',
+  },
+  { path: 'sidecar.resources.limits.cpu', value: '123m', expr: '.Values.sidecar.resources.limits.cpu' },
+  {
+    path: 'sidecar.resources.limits.memory',
+    value: '124Mi',
+    expr: '.Values.sidecar.resources.limits.memory',
+  },
+];
+
+/** The issuer name marker selects a variant, so it is set per variant. */
+const ISSUER_NAME: Marker = {
+  path: 'certificate.certManager.issuer.name',
+  value: 'zzissuerzz',
+  expr: '.Values.certificate.certManager.issuer.name',
+};
+
+/** Objects rendered only under a condition the construct expresses with a plain `if` on a prop. */
+const OBJECT_CONDITIONS: Record<string, string> = { PodDisruptionBudget: 'gt (int .Values.replicaCount) 1' };
+
+const SELF_MANAGED = 'eq .Values.certificate.mode "selfManaged"';
+
+function setPath(values: Values, path: string, value: unknown): Values {
+  const keys = path.split('.');
+  const patch: Values = {};
+  keys.reduce<Values>((o, k, i) => {
+    o[k] = i === keys.length - 1 ? value : {};
+    return o[k] as Values;
+  }, patch);
+  return mergeValues(values, patch);
+}
+
+/** Replacement texts, shared by all variants so equal fields get equal tokens. */
+class Tokens {
+  private readonly texts: string[] = [];
+  private readonly used = new Set<Marker>();
+
+  public token(text: string): string {
+    let i = this.texts.indexOf(text);
+    if (i < 0) i = this.texts.push(text) - 1;
+    return `HELMSUBST${i}Z`;
+  }
+
+  /** Replaces every marked leaf of a synthesized object by a token. */
+  public tokenize(node: unknown): unknown {
+    if (Array.isArray(node)) return node.map((n) => this.tokenize(n));
+    if (typeof node === 'object' && node !== null) {
+      return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, this.tokenize(v)]));
+    }
+    if (typeof node === 'number') {
+      const m = MARKERS.find((x) => x.number && x.value === node);
+      if (!m) return node;
+      this.used.add(m);
+      return this.token(`{{ ${m.expr} }}`);
+    }
+    if (typeof node !== 'string') return node;
+    const found = [...MARKERS, ISSUER_NAME].filter(
+      (m) => !m.number && node.includes(m.find ?? String(m.value)),
+    );
+    if (found.length === 0) return node;
+    for (const m of found) this.used.add(m);
+    const list = found.find((m) => m.list);
+    if (list) return this.token(`{{- range ${list.expr} }}\n- {{ . | quote }}\n{{- end }}`);
+    let text = node;
+    for (const m of found) text = text.split(m.find ?? String(m.value)).join(m.text ?? `{{ ${m.expr} }}`);
+    const optional = found.find((m) => m.optional);
+    const rendered = `"${text}"`;
+    return this.token(optional ? `{{- if ${optional.expr} }}\nLINE:${rendered}\n{{- end }}` : rendered);
+  }
+
+  /** Puts the Helm text back in place of the tokens of a YAML document. */
+  public substitute(text: string): string {
+    return text
+      .split('\n')
+      .map((line) => {
+        const match = /HELMSUBST(\d+)Z/.exec(line);
+        if (!match) return line;
+        const replacement = this.texts[Number(match[1])];
+        const indent = /^\s*/.exec(line)![0];
+        if (replacement.startsWith('{{- range')) {
+          return replacement
+            .split('\n')
+            .map((l) => indent + l)
+            .join('\n');
+        }
+        if (replacement.startsWith('{{- if')) {
+          const [open, body, close] = replacement.split('\n');
+          return [open, line.replace(match[0], body.slice('LINE:'.length)), close].join('\n');
+        }
+        return line.replace(match[0], replacement);
+      })
+      .join('\n');
+  }
+
+  /** Markers never found in the output mean the construct stopped using a value: the chart would silently lose it. */
+  public unused(): string[] {
+    return [...MARKERS, ISSUER_NAME].filter((m) => !this.used.has(m)).map((m) => m.path ?? String(m.value));
+  }
+}
+
+function synthesize(values: Values, tokens: Tokens): Map<string, string> {
+  const chart = Testing.chart();
+  new ImdsEmulator(chart, 'imds-emulator', {
+    ...propsFromValues(values, { fullname: 'zzfullnamezz', namespace: 'zznamespacezz' }),
+    labels: { 'helm.sh/chart': 'zzchartzz', 'app.kubernetes.io/managed-by': 'zzservicezz' },
+  });
+  const out = new Map<string, string>();
+  for (const obj of Testing.synth(chart)) {
+    const kind = obj.kind as string;
+    if (out.has(kind)) throw new Error(`two ${kind} objects: give each its own template file`);
+    out.set(kind, yaml.stringify(tokens.tokenize(obj), { lineWidth: 0 }).trimEnd());
+  }
+  return out;
+}
+
+/** The chart's templates, file name → content, generated from the construct. */
+export function renderTemplates(): Map<string, string> {
+  let values = defaultValues();
+  for (const m of MARKERS) if (m.path) values = setPath(values, m.path, m.value);
+  const tokens = new Tokens();
+  const variant = (mode: string, issuer: string) =>
+    synthesize(setPath(setPath(values, 'certificate.mode', mode), ISSUER_NAME.path!, issuer), tokens);
+
+  const certManager = mergeTemplates(
+    variant('certManager', String(ISSUER_NAME.value)),
+    variant('certManager', ''),
+    ISSUER_NAME.expr,
+  );
+  const merged = mergeTemplates(variant('selfManaged', ''), certManager, SELF_MANAGED);
+  const unused = tokens.unused();
+  if (unused.length > 0) throw new Error(`values not found in the synthesized objects: ${unused.join(', ')}`);
+
+  const files = new Map<string, string>();
+  for (const [kind, text] of merged) {
+    const body = tokens.substitute(text);
+    const cond = OBJECT_CONDITIONS[kind];
+    const header =
+      '{{- /* Generated by scripts/build-chart.ts from the ImdsEmulator construct. Do not edit. */}}';
+    files.set(
+      `${kind.toLowerCase()}.yaml`,
+      `${header}\n${cond ? `{{- if ${cond} }}\n${body}\n{{- end }}` : body}\n`,
+    );
+  }
+  return files;
+}
