@@ -39,7 +39,7 @@ class MemoryWebhooks implements WebhookConfigStore {
     { name: 'pods.imds-emulator.io' },
     { name: 'other.imds-emulator.io', caBundle: 'Zm9v' },
   ];
-  async get() {
+  async get(): Promise<WebhookEntry[] | undefined> {
     return this.webhooks.map((w) => ({ ...w }));
   }
   async patch(ops: PatchOperation[]) {

@@ -25,7 +25,7 @@ export class ServingCertificate {
 
   /** Serves `certPem`/`keyPem` from the next handshake on; returns false (and keeps the old pair) if invalid. */
   apply(certPem: string, keyPem: string, source: string): boolean {
-    if (certPem === this.current) return true;
+    if (certPem + keyPem === this.current) return true;
     let notAfter: number;
     try {
       tlsContext({ cert: certPem, key: keyPem }); // throws on unreadable PEM or a key that does not match
@@ -41,7 +41,7 @@ export class ServingCertificate {
       return false;
     }
     this.server.setSecureContext({ cert: certPem, key: keyPem });
-    this.current = certPem;
+    this.current = certPem + keyPem;
     this.metrics.certReloads.inc({ result: 'ok' });
     this.metrics.certLoads.set(1);
     this.metrics.certExpiry.set(Math.floor(notAfter / 1000));

@@ -1,0 +1,198 @@
+/** Runs the compiled `imds-emulator webhook` as a child process and talks to it over HTTPS, for the webhook's tests. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { get as httpGet } from 'node:http';
+import { type Agent, request } from 'node:https';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { freePort } from '../../support/ports';
+
+const BIN = join(__dirname, '..', '..', '..', 'emulator', 'bin', 'imds-emulator.js');
+
+export interface WebhookProcess {
+  child: ChildProcess;
+  port: number;
+  healthPort: number;
+  /** Parsed JSON log lines so far. */
+  logs: Array<Record<string, unknown>>;
+  /** Raw stdout + stderr so far. */
+  output(): string;
+  waitForLog(
+    predicate: (line: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+export async function startWebhook(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<WebhookProcess> {
+  const port = await freePort();
+  const healthPort = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'webhook',
+      '--port',
+      String(port),
+      '--health-port',
+      String(healthPort),
+      '--bind-address',
+      '127.0.0.1',
+      ...args,
+    ],
+    { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  const logs: Array<Record<string, unknown>> = [];
+  const waiters = new Set<() => void>();
+  let partial = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk;
+    partial += chunk;
+    const lines = partial.split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      try {
+        logs.push(JSON.parse(line));
+      } catch {
+        // not a log line
+      }
+    }
+    for (const w of waiters) w();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk;
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const waitForLog = (predicate: (line: Record<string, unknown>) => boolean, timeoutMs = 15_000) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const check = () => {
+        const found = logs.find(predicate);
+        if (found) {
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(found);
+        }
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`log line not seen within ${timeoutMs} ms; output so far:\n${output}`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
+
+  return {
+    child,
+    port,
+    healthPort,
+    logs,
+    output: () => output,
+    waitForLog,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+export function health(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    httpGet({ host: '127.0.0.1', port, path }, (res) => {
+      let body = '';
+      res.on('data', (c) => {
+        body += c;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
+}
+
+export async function waitUntil(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 15_000,
+  what = 'condition',
+) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} not reached within ${timeoutMs} ms`);
+}
+
+export interface PostResult {
+  status: number;
+  body: string;
+  json?: unknown;
+  /** The serving certificate seen on this connection. */
+  fingerprint?: string;
+  reusedSocket: boolean;
+}
+
+/** POSTs a body to the webhook; without `ca` the certificate is not verified. */
+export function post(
+  port: number,
+  body: string | Buffer,
+  options: {
+    agent?: Agent;
+    ca?: string;
+    servername?: string;
+    path?: string;
+    method?: string;
+    /** Also report the serving certificate's fingerprint (costs a parse per request). */
+    peer?: boolean;
+  } = {},
+): Promise<PostResult> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: options.path ?? '/mutate',
+        method: options.method ?? 'POST',
+        agent: options.agent ?? false,
+        ca: options.ca,
+        servername: options.servername ?? 'localhost',
+        rejectUnauthorized: options.ca !== undefined,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        const raw = options.peer ? (res.socket as TLSSocket).getPeerCertificate(true)?.raw : undefined;
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({
+            status: res.statusCode ?? 0,
+            body: text,
+            json,
+            fingerprint: raw ? new X509Certificate(raw).fingerprint256 : undefined,
+            reusedSocket: req.reusedSocket,
+          });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
