@@ -1,9 +1,89 @@
-import { Command } from 'commander';
+/** `imds-emulator sidecar`: the command line around startSidecar(). */
+import { accessSync, constants } from 'node:fs';
+import { Command, Option } from 'commander';
+import { createLogger } from '../common/logger';
+import {
+  ConfigError,
+  envName,
+  integerFlag,
+  parseSidecarConfig,
+  type RawOptions,
+  SIDECAR_FLAGS,
+} from './config';
+import { startSidecar } from './sidecar';
+import { waitReady } from './wait-ready';
+
+/** commander's camelCase option keys back to flag names. */
+function rawOptions(options: Record<string, unknown>): RawOptions {
+  const raw: Record<string, string | undefined> = {};
+  for (const flag of SIDECAR_FLAGS) {
+    const key = flag.name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    const value = options[key];
+    raw[flag.name] = typeof value === 'string' ? value : undefined;
+  }
+  return raw;
+}
+
+function checkTokenFile(path: string): void {
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new ConfigError(
+      `--token-file (${envName('token-file')}): cannot read ${path} (${reason}); mount the projected ` +
+        'service-account token there or point --token-file at it',
+    );
+  }
+}
+
+async function run(options: Record<string, unknown>): Promise<void> {
+  const raw = rawOptions(options);
+  if (options.waitReady) {
+    await waitReady(integerFlag(raw, 'health-port', 1, 65535));
+    return;
+  }
+  const config = parseSidecarConfig(raw);
+  checkTokenFile(config.tokenFile);
+  const log = createLogger('sidecar', { level: config.logLevel });
+  const sidecar = await startSidecar(config, { log });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    // The app in the same pod may still need credentials while it shuts down: keep answering for a while.
+    log.info({ signal, drainSeconds: config.drainSeconds }, 'draining before exit');
+    sidecar.drain();
+    setTimeout(() => {
+      sidecar.stop().then(
+        () => {
+          log.info('stopped');
+          process.exit(0);
+        },
+        (err: Error) => {
+          log.error({ error: err.message }, 'stopping failed');
+          process.exit(1);
+        },
+      );
+    }, config.drainSeconds * 1000);
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
 
 export function sidecarCommand(): Command {
-  return new Command('sidecar')
-    .description('Serve IMDS credentials for one pod from STS AssumeRoleWithWebIdentity.')
-    .action(() => {
-      throw new Error('sidecar is not built yet');
-    });
+  const command = new Command('sidecar').description(
+    'Serve IMDS credentials for one pod from STS AssumeRoleWithWebIdentity.',
+  );
+  for (const flag of SIDECAR_FLAGS) {
+    const option = new Option(`--${flag.name} <value>`, flag.description).env(envName(flag.name));
+    command.addOption(flag.default === undefined ? option : option.default(flag.default));
+  }
+  return command
+    .addOption(
+      new Option(
+        '--wait-ready',
+        'wait until the sidecar on --health-port is ready, then exit 0 (postStart hook)',
+      ),
+    )
+    .action(run);
 }

@@ -105,10 +105,11 @@ function route(
     const ttl = ImdsTokens.parseTtl(headers[TTL_HEADER]);
     if (ttl === undefined) return BAD_TTL;
     // Go and Ruby SDKs drop a token whose response lacks the TTL header.
+    const token = state.tokens.issue(ttl, state.now());
     return {
       status: 200,
-      body: state.tokens.issue(ttl, state.now()),
-      headers: { 'content-type': 'text/plain', [TTL_HEADER]: String(ttl) },
+      body: token,
+      headers: { 'content-type': 'text/plain', 'content-length': token.length, [TTL_HEADER]: String(ttl) },
       pathClass: 'token',
     };
   }

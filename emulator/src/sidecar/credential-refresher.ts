@@ -1,0 +1,142 @@
+/**
+ * Holds the pod's credentials and renews them from STS in the background: one STS call at a time (concurrent
+ * refresh requests share it), renewal well before expiry, retries with backoff and jitter, held credentials served
+ * until they really expire, never after.
+ */
+import type { Logger } from '../common/logger';
+import { renderCredentials, type ServedCredentials } from './credentials-document';
+import { DEFAULT_RETRY, type RetryPolicy, renewDelay, retryDelay } from './refresh-policy';
+import type { FetchCredentials } from './sts';
+
+/** Errors that retrying cannot fix, with what a human should check. Keyed by STS error code. */
+const HUMAN_FIXES: Record<string, string> = {
+  InvalidIdentityToken:
+    "STS rejected the service-account token: register the cluster's OIDC issuer as an IAM identity provider in the " +
+    "role's account, with the token's audience (webhook --token-audience) as client ID",
+  IDPRejectedClaim:
+    "the identity provider rejected the token's claims: check the audience and subject conditions in the role's trust policy",
+  AccessDenied:
+    "the role's trust policy must allow sts:AssumeRoleWithWebIdentity for the cluster's OIDC provider and the subject " +
+    'system:serviceaccount:<namespace>:<service-account> of this pod',
+  ExpiredToken:
+    'the projected service-account token has expired: check that the kubelet refreshes the token volume',
+  RegionDisabled:
+    'STS is not activated in --region for this account: activate it in IAM or choose another region',
+  ValidationError:
+    '--role-arn or --session-duration was refused: the duration must not exceed the role MaxSessionDuration',
+  TokenFileUnreadable:
+    'mount the projected service-account token at --token-file (the webhook does this for you)',
+};
+
+export interface RefresherMetrics {
+  stsCall(): void;
+  stsError(code: string): void;
+}
+
+export interface RefresherOptions {
+  readonly fetch: FetchCredentials;
+  readonly accountId: string;
+  readonly log: Logger;
+  readonly now?: () => number;
+  readonly random?: () => number;
+  readonly retry?: RetryPolicy;
+  readonly metrics?: RefresherMetrics;
+}
+
+/** The STS error code of `err` without the SDK's `Exception` suffix, or the Node error code, or its name. */
+export function errorCode(err: unknown): string {
+  const e = err as { code?: unknown; name?: unknown };
+  const raw = typeof e?.code === 'string' ? e.code : typeof e?.name === 'string' ? e.name : 'Unknown';
+  return raw.replace(/Exception$/, '');
+}
+
+export class CredentialRefresher {
+  /** Resolves when credentials are first held. */
+  readonly ready: Promise<void>;
+  private resolveReady!: () => void;
+  private held: ServedCredentials | undefined;
+  private inflight: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private lastErrorCode: string | undefined;
+  private stopped = false;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly retry: RetryPolicy;
+
+  constructor(private readonly options: RefresherOptions) {
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.ready = new Promise((resolve) => {
+      this.resolveReady = resolve;
+    });
+  }
+
+  /** Credentials that have not expired yet, or undefined. */
+  current(): ServedCredentials | undefined {
+    const held = this.held;
+    return held && held.expiresAt > this.now() ? held : undefined;
+  }
+
+  /** Calls STS now unless a call is already running, in which case the caller shares it. */
+  refresh(): Promise<void> {
+    this.inflight ??= this.attempt().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.refresh(), delayMs);
+    this.timer.unref();
+  }
+
+  private async attempt(): Promise<void> {
+    const { log, metrics } = this.options;
+    clearTimeout(this.timer);
+    metrics?.stsCall();
+    try {
+      const creds = await this.options.fetch();
+      const obtainedAt = this.now();
+      this.held = renderCredentials(creds, this.options.accountId, obtainedAt);
+      if (this.lastErrorCode)
+        log.info({ after: this.lastErrorCode, failures: this.failures }, 'STS answers again');
+      this.failures = 0;
+      this.lastErrorCode = undefined;
+      const delay = renewDelay(obtainedAt, obtainedAt, this.held.expiresAt, this.random());
+      log.info(
+        { expiration: creds.expiration.toISOString(), renewInSeconds: Math.round(delay / 1000) },
+        'credentials obtained from STS',
+      );
+      this.resolveReady();
+      this.schedule(delay);
+    } catch (err) {
+      this.failures++;
+      const code = errorCode(err);
+      metrics?.stsError(code);
+      const fix = HUMAN_FIXES[code];
+      const delay = retryDelay(this.failures, fix !== undefined, this.retry, this.random());
+      const held = this.current();
+      const context = {
+        code,
+        error: err instanceof Error ? err.message : String(err),
+        retryInSeconds: Math.round(delay / 1000),
+        heldCredentialsExpire: held ? new Date(held.expiresAt).toISOString() : null,
+      };
+      // Log a failure once, with the fix; repeats of the same failure only at debug level.
+      if (code === this.lastErrorCode) log.debug(context, 'STS call failed again');
+      else if (fix) log.error({ ...context, fix }, 'STS refused the credentials request');
+      else log.warn(context, 'STS call failed; retrying with backoff');
+      this.lastErrorCode = code;
+      this.schedule(delay);
+    }
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * When to call STS next. Pure, so the schedule is unit-tested without timers.
+ *
+ * botocore rewrites the expiry of IMDS credentials that have less than ~25 minutes left and then uses them past
+ * their real expiry, so every document served while STS is healthy must have at least 30 minutes left. We renew
+ * when 40 minutes remain, leaving 10 minutes for retries before the guarantee is at risk.
+ */
+
+export const MIN_SERVED_VALIDITY_MS = 30 * 60_000;
+export const RENEW_AT_REMAINING_MS = 40 * 60_000;
+/** Spread renewals of pods that started together, so they do not hit STS in the same second. */
+export const RENEW_JITTER_MS = 2 * 60_000;
+
+export interface RetryPolicy {
+  /** First retry delay after a transient failure; doubles per failure up to maxMs. */
+  readonly baseMs: number;
+  readonly maxMs: number;
+  /** Delay between tries after an error a human must fix (bad trust policy, unreadable token file). */
+  readonly humanMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { baseMs: 1000, maxMs: 30_000, humanMs: 60_000 };
+
+/**
+ * Delay until the next renewal of credentials valid from `obtainedAt` to `expiresAt`. Sessions too short for the
+ * 40-minute margin (session-duration below ~45 minutes) renew at half their life instead.
+ */
+export function renewDelay(now: number, obtainedAt: number, expiresAt: number, random: number): number {
+  const lifetime = expiresAt - obtainedAt;
+  const remainingAtRenewal =
+    lifetime - RENEW_AT_REMAINING_MS >= 5 * 60_000 ? RENEW_AT_REMAINING_MS : lifetime / 2;
+  const jitter = Math.min(RENEW_JITTER_MS, (lifetime - remainingAtRenewal) / 4) * random;
+  return Math.max(0, expiresAt - remainingAtRenewal - jitter - now);
+}
+
+/** Exponential backoff with jitter (half fixed, half random) after `failures` consecutive transient failures. */
+export function retryDelay(failures: number, human: boolean, policy: RetryPolicy, random: number): number {
+  const ceiling = human
+    ? policy.humanMs
+    : Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, failures - 1));
+  return ceiling / 2 + (ceiling / 2) * random;
+}

@@ -1,0 +1,105 @@
+/** The two HTTP servers: IMDS on loopback only, health/metrics on every interface. */
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../common/logger';
+import type { ImdsRouter } from './imds-router';
+import type { SidecarMetrics } from './metrics';
+
+export interface Listening {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen({ port, host, exclusive: true }, () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeAll(servers: Server[]): Promise<void> {
+  return Promise.all(
+    servers.map(
+      (server) =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        }),
+    ),
+  ).then(() => undefined);
+}
+
+/**
+ * IMDS on 127.0.0.1 and ::1 (same port). Never on another interface: any process that can reach it gets the pod's
+ * credentials. Without IPv6 in the pod, ::1 is skipped with a log line.
+ */
+export async function startImdsServer(
+  port: number,
+  route: ImdsRouter,
+  metrics: SidecarMetrics,
+  log: Logger,
+): Promise<Listening> {
+  const handler: RequestListener = (req, res) => {
+    const answer = route(req.method, req.url, req.headers);
+    res.writeHead(answer.status, answer.headers);
+    res.end(answer.body);
+    metrics.request(answer.pathClass, answer.status);
+  };
+  const v4 = createServer(handler);
+  const bound = await listen(v4, port, '127.0.0.1');
+  const servers = [v4];
+  const v6 = createServer(handler);
+  try {
+    await listen(v6, bound, '::1');
+    servers.push(v6);
+  } catch (err) {
+    log.warn(
+      { error: (err as Error).message },
+      'IMDS not listening on [::1] (no IPv6 loopback?); 127.0.0.1 only',
+    );
+  }
+  return { port: bound, close: () => closeAll(servers) };
+}
+
+export interface HealthState {
+  ready(): boolean;
+  /** Why not ready, for the /readyz body. */
+  reason(): string;
+}
+
+export async function startHealthServer(
+  port: number,
+  state: HealthState,
+  metrics: SidecarMetrics,
+  log: Logger,
+): Promise<Listening> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const text = (status: number, body: string, type = 'text/plain') => {
+      res.writeHead(status, { 'content-type': type });
+      res.end(body);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'method not allowed\n');
+    if (path === '/healthz') return text(200, 'ok\n');
+    if (path === '/readyz')
+      return state.ready() ? text(200, 'ok\n') : text(503, `not ready: ${state.reason()}\n`);
+    if (path === '/metrics') {
+      metrics.registry.metrics().then(
+        (body) => text(200, body, metrics.registry.contentType),
+        (err: Error) => {
+          log.error({ error: err.message }, 'collecting metrics failed');
+          text(500, 'metrics unavailable\n');
+        },
+      );
+      return;
+    }
+    text(404, 'not found: try /healthz, /readyz or /metrics\n');
+  });
+  // No host: every interface, IPv6 and IPv4, because the kubelet probes the pod IP.
+  const bound = await listen(server, port);
+  return { port: bound, close: () => closeAll([server]) };
+}

@@ -1,0 +1,103 @@
+/** Wires the sidecar together: STS fetcher, refresher, router, metrics and the two servers. */
+import type { Logger } from '../common/logger';
+import type { SidecarConfig } from './config';
+import { CredentialRefresher } from './credential-refresher';
+import { createImdsRouter } from './imds-router';
+import { ImdsTokens } from './imds-tokens';
+import { createMetrics } from './metrics';
+import type { RetryPolicy } from './refresh-policy';
+import { startHealthServer, startImdsServer } from './servers';
+import { type FetchCredentials, stsFetcher } from './sts';
+
+export interface RunningSidecar {
+  readonly imdsPort: number;
+  readonly healthPort: number;
+  /** Resolves once credentials are held (and /readyz answers 200). */
+  readonly ready: Promise<void>;
+  /** Starts the drain: /readyz answers 503 from now on while IMDS keeps serving. */
+  drain(): void;
+  /** Closes both servers and stops renewing. */
+  stop(): Promise<void>;
+}
+
+export interface SidecarOptions {
+  readonly log: Logger;
+  /** Replaces the STS client (tests). */
+  readonly fetch?: FetchCredentials;
+  readonly retry?: RetryPolicy;
+}
+
+export async function startSidecar(config: SidecarConfig, options: SidecarOptions): Promise<RunningSidecar> {
+  const { log } = options;
+  const sts = options.fetch
+    ? { fetch: options.fetch, destroy: () => undefined }
+    : stsFetcher({
+        roleArn: config.role.arn,
+        sessionName: config.sessionName,
+        sessionDuration: config.sessionDuration,
+        tokenFile: config.tokenFile,
+        region: config.region,
+        endpoint: config.stsEndpoint,
+      });
+  // The gauge reads the refresher lazily, at scrape time.
+  const metrics = createMetrics(() => held.current()?.expiresAt);
+  const held = new CredentialRefresher({
+    fetch: sts.fetch,
+    accountId: config.role.accountId,
+    log,
+    metrics,
+    retry: options.retry,
+  });
+  const route = createImdsRouter({
+    roleName: config.role.roleName,
+    httpTokens: config.httpTokens,
+    tokens: new ImdsTokens(),
+    credentials: () => held.current(),
+    now: Date.now,
+  });
+  let draining = false;
+  const imds = await startImdsServer(config.port, route, metrics, log);
+  let health: Awaited<ReturnType<typeof startHealthServer>>;
+  try {
+    health = await startHealthServer(
+      config.healthPort,
+      {
+        ready: () => !draining && held.current() !== undefined,
+        reason: () =>
+          draining ? 'draining after SIGTERM' : 'no valid credentials from STS yet, see the log',
+      },
+      metrics,
+      log,
+    );
+  } catch (err) {
+    await imds.close();
+    throw err;
+  }
+  void held.refresh();
+  log.info(
+    {
+      imdsPort: imds.port,
+      healthPort: health.port,
+      roleArn: config.role.arn,
+      sessionName: config.sessionName,
+      serviceAccount: config.serviceAccount,
+      httpTokens: config.httpTokens,
+      region: config.region,
+      stsEndpoint: config.stsEndpoint,
+    },
+    'sidecar started',
+  );
+  return {
+    imdsPort: imds.port,
+    healthPort: health.port,
+    ready: held.ready,
+    drain: () => {
+      draining = true;
+    },
+    stop: async () => {
+      held.stop();
+      await Promise.all([imds.close(), health.close()]);
+      sts.destroy();
+    },
+  };
+}
