@@ -12,21 +12,10 @@ import {
   reviewAdmission,
   type SidecarMode,
 } from '../../../emulator/src/webhook/admission';
+import { prng } from '../../support/prng';
 import { type Json, P, podWith, reviewOf, settings } from './support';
 
 const ITERATIONS = 10_000;
-
-/** mulberry32: small, fast, seedable. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const random = prng(20261123);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
