@@ -53,7 +53,8 @@ export class FakeApiServer {
       JSON.stringify({
         apiVersion: 'v1',
         kind: 'Config',
-        clusters: [{ name: 'fake', cluster: { server: this.url } }],
+        // client-node refuses plain http unless TLS verification is explicitly off.
+        clusters: [{ name: 'fake', cluster: { server: this.url, 'insecure-skip-tls-verify': true } }],
         users: [{ name: 'webhook', user: { token: 'fake-token' } }],
         contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'webhook' } }],
         'current-context': 'fake',

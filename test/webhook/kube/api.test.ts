@@ -1,0 +1,158 @@
+/**
+ * The webhook's use of the Kubernetes API, against the loopback stand-in API server (fake-apiserver.ts; no real
+ * kube-apiserver exists on this machine): namespace policy from a watched cache (no API call per review),
+ * `--sidecar-mode auto` from /version, and clear logs plus a not-ready state when the API server cannot be reached.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateCa, issueServingCert } from '../../../emulator/src/webhook/certs/generate';
+import { freePort } from '../../support/ports';
+import { health, post, startWebhook, type WebhookProcess, waitUntil } from '../server/harness';
+import { patchOf, podReview } from '../server/reviews';
+import { FakeApiServer } from './fake-apiserver';
+
+const ALLOWED = 'gkemulticloud.googleapis.com/aws-imds-emulator-allowed-role-arns';
+let api: FakeApiServer;
+let dir: string;
+let tlsArgs: string[];
+const started: WebhookProcess[] = [];
+
+async function start(args: string[], kubeconfig = join(dir, 'kubeconfig')): Promise<WebhookProcess> {
+  const webhook = await startWebhook(['--image=registry.example/imds-emulator:0.1.0', ...tlsArgs, ...args], {
+    KUBECONFIG: kubeconfig,
+  });
+  started.push(webhook);
+  await webhook.waitForLog((l) => l.msg === 'webhook listening');
+  return webhook;
+}
+
+async function review(webhook: WebhookProcess, namespace: string, role: string) {
+  const res = await post(webhook.port, JSON.stringify(podReview({ namespace, role })));
+  return res.json as { response: { allowed: boolean; status?: { message: string } } };
+}
+
+beforeAll(async () => {
+  api = new FakeApiServer();
+  await api.start();
+  dir = mkdtempSync(join(tmpdir(), 'webhook-api-'));
+  api.writeKubeconfig(dir);
+  const ca = await generateCa('api-test', new Date(), 3600);
+  const pair = await issueServingCert(ca, ['localhost'], new Date(), 3600);
+  writeFileSync(join(dir, 'tls.crt'), pair.certPem);
+  writeFileSync(join(dir, 'tls.key'), pair.keyPem);
+  tlsArgs = [`--tls-cert=${join(dir, 'tls.crt')}`, `--tls-key=${join(dir, 'tls.key')}`];
+});
+
+afterAll(async () => {
+  await Promise.all(started.map((w) => w.stop()));
+  await api.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('namespace policy', () => {
+  it('enforces the namespace annotation from a watched cache, following updates without per-review calls', async () => {
+    api.setNamespace('team-a', { [ALLOWED]: 'arn:aws:iam::123456789012:role/team-a-*' });
+    const webhook = await start(['--sidecar-mode=native']);
+    await waitUntil(
+      async () => (await health(webhook.healthPort, '/readyz')).status === 200,
+      10_000,
+      'ready',
+    );
+
+    const allowed = await review(webhook, 'team-a', 'arn:aws:iam::123456789012:role/team-a-reader');
+    expect(allowed.response.allowed).toBe(true);
+    const denied = await review(webhook, 'team-a', 'arn:aws:iam::123456789012:role/admin');
+    expect(denied.response.allowed).toBe(false);
+    expect(denied.response.status?.message).toMatch(/team-a/);
+    expect(denied.response.status?.message).toContain(ALLOWED);
+
+    // The namespace changes: the watch delivers it, the next review sees it.
+    api.setNamespace('team-a', { [ALLOWED]: 'arn:aws:iam::123456789012:role/admin' });
+    await waitUntil(
+      async () => (await review(webhook, 'team-a', 'arn:aws:iam::123456789012:role/admin')).response.allowed,
+      10_000,
+      'the updated namespace policy',
+    );
+    expect(api.requests.filter((r) => r.startsWith('GET /api/v1/namespaces/team-a'))).toEqual([]);
+    expect(api.requests.filter((r) => r === 'GET /api/v1/namespaces')).toHaveLength(1);
+    expect(api.requests).toContain('GET /api/v1/namespaces?watch');
+    const metrics = (await health(webhook.healthPort, '/metrics')).body;
+    expect(metrics).toMatch(/imds_emulator_webhook_namespace_cache_synced 1/);
+    expect(metrics).toMatch(/imds_emulator_webhook_namespace_cache_namespaces 1/);
+  });
+});
+
+describe('--sidecar-mode auto', () => {
+  const sidecarIsNative = (res: unknown) => JSON.stringify(patchOf(res)).includes('"restartPolicy":"Always"');
+
+  it.each([
+    ['v1.30.2', '1', '30', true],
+    ['v1.28.9', '1', '28', false],
+    ['v1.27.3-eks-abc', '1', '27+', false],
+  ])('on %s (major %s, minor %s) injects native sidecars: %s', async (gitVersion, major, minor, native) => {
+    api.version = { major, minor, gitVersion };
+    const webhook = await start(['--sidecar-mode=auto', '--namespace-policy=false']);
+    const line = await webhook.waitForLog((l) => l.msg === '--sidecar-mode auto resolved');
+    expect(line.sidecarMode).toBe(native ? 'native' : 'classic');
+    const res = await post(webhook.port, JSON.stringify(podReview()));
+    expect(sidecarIsNative(res.json)).toBe(native);
+    const source = (await health(webhook.healthPort, '/metrics')).body;
+    expect(source).toContain(
+      `imds_emulator_webhook_sidecar_mode{mode="${native ? 'native' : 'classic'}",source="server-version"} 1`,
+    );
+    await webhook.stop();
+  });
+});
+
+describe('an unreachable API server', () => {
+  it('is logged with what it affects, keeps the webhook not ready, and falls back to classic sidecars', async () => {
+    const closed = await freePort();
+    const kubeconfig = join(dir, 'kubeconfig-unreachable');
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [
+          {
+            name: 'gone',
+            cluster: { server: `http://127.0.0.1:${closed}`, 'insecure-skip-tls-verify': true },
+          },
+        ],
+        users: [{ name: 'u', user: { token: 't' } }],
+        contexts: [{ name: 'gone', context: { cluster: 'gone', user: 'u' } }],
+        'current-context': 'gone',
+      }),
+    );
+    const webhook = await start(['--sidecar-mode=auto'], kubeconfig);
+    const nsLine = await webhook.waitForLog(
+      (l) => l.msg === 'Kubernetes API unreachable for the namespace watch',
+    );
+    expect(nsLine).toMatchObject({
+      level: 'warn',
+      apiServer: `http://127.0.0.1:${closed}`,
+      affects: expect.stringMatching(/namespace policy cannot be enforced; the webhook stays not ready/),
+      retryInSeconds: expect.any(Number),
+    });
+    expect(String(nsLine.err)).toMatch(/ECONNREFUSED/);
+    const modeLine = await webhook.waitForLog((l) =>
+      String(l.msg).startsWith('--sidecar-mode auto could not learn'),
+    );
+    expect(modeLine.msg).toMatch(/injecting classic sidecars/);
+    expect(String(modeLine.err)).toContain('Kubernetes API unreachable');
+    const ready = await health(webhook.healthPort, '/readyz');
+    expect(ready).toEqual({
+      status: 503,
+      body: 'not ready: the namespace cache has not synced from the API server yet\n',
+    });
+    // Retries continue with backoff: a second failure is logged later.
+    await waitUntil(
+      () =>
+        webhook.logs.filter((l) => l.msg === 'Kubernetes API unreachable for the namespace watch').length >=
+        2,
+      10_000,
+      'a retry',
+    );
+  });
+});
