@@ -160,6 +160,9 @@ describe('credential refresher (fake clock)', () => {
       'InvalidIdentityToken',
     );
     expect(errorCode(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBe('ECONNREFUSED');
+    expect(errorCode(new Error('AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:1'))).toBe(
+      'ECONNREFUSED',
+    );
     expect(errorCode('text')).toBe('Unknown');
   });
 });

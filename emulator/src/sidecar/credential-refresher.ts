@@ -43,11 +43,16 @@ export interface RefresherOptions {
   readonly metrics?: RefresherMetrics;
 }
 
-/** The STS error code of `err` without the SDK's `Exception` suffix, or the Node error code, or its name. */
+/**
+ * The STS error code of `err` without the SDK's `Exception` suffix, else the Node error code (also when the SDK
+ * wrapped the Node error into its message), else the error's name.
+ */
 export function errorCode(err: unknown): string {
-  const e = err as { code?: unknown; name?: unknown };
-  const raw = typeof e?.code === 'string' ? e.code : typeof e?.name === 'string' ? e.name : 'Unknown';
-  return raw.replace(/Exception$/, '');
+  const e = err as { code?: unknown; name?: unknown; message?: unknown };
+  if (typeof e?.code === 'string') return e.code;
+  const name = typeof e?.name === 'string' ? e.name : 'Unknown';
+  const nodeCode = typeof e?.message === 'string' ? /\bE[A-Z]{3,}\b/.exec(e.message)?.[0] : undefined;
+  return name === 'Error' && nodeCode ? nodeCode : name.replace(/Exception$/, '');
 }
 
 export class CredentialRefresher {

@@ -5,7 +5,8 @@ import type { PathClass } from './imds-router';
 
 export interface SidecarMetrics extends RefresherMetrics {
   readonly registry: Registry;
-  request(pathClass: PathClass, status: number): void;
+  /** `v2`: the request was a token PUT or carried a token. */
+  request(pathClass: PathClass, status: number, v2: boolean): void;
 }
 
 /** `expiresAt` reports the epoch ms at which the held credentials expire, or undefined when none are held. */
@@ -16,8 +17,8 @@ export function createMetrics(
   const registry = new Registry();
   const requests = new Counter({
     name: 'imds_emulator_imds_requests_total',
-    help: 'IMDS requests by kind of path (token, list, credentials, other) and HTTP status',
-    labelNames: ['path', 'status'],
+    help: 'IMDS requests by kind of path (token, list, credentials, other), HTTP status and IMDS version (v1, v2)',
+    labelNames: ['path', 'status', 'imds'],
     registers: [registry],
   });
   const stsCalls = new Counter({
@@ -40,15 +41,16 @@ export function createMetrics(
       this.set(at === undefined ? 0 : Math.max(0, (at - now()) / 1000));
     },
   });
-  // Label lookups hash the label set; the hot path reuses one child per (path, status).
+  // Label lookups hash the label set; the hot path reuses one child per label combination.
   const children = new Map<string, ReturnType<typeof requests.labels>>();
   return {
     registry,
-    request(pathClass, status) {
-      const key = `${pathClass} ${status}`;
+    request(pathClass, status, v2) {
+      const imds = v2 ? 'v2' : 'v1';
+      const key = `${pathClass} ${status} ${imds}`;
       let child = children.get(key);
       if (!child) {
-        child = requests.labels({ path: pathClass, status: String(status) });
+        child = requests.labels({ path: pathClass, status: String(status), imds });
         children.set(key, child);
       }
       child.inc();

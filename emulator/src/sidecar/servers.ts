@@ -47,7 +47,11 @@ export async function startImdsServer(
     const answer = route(req.method, req.url, req.headers);
     res.writeHead(answer.status, answer.headers);
     res.end(answer.body);
-    metrics.request(answer.pathClass, answer.status);
+    metrics.request(
+      answer.pathClass,
+      answer.status,
+      answer.pathClass === 'token' || req.headers['x-aws-ec2-metadata-token'] !== undefined,
+    );
   };
   const v4 = createServer(handler);
   const bound = await listen(v4, port, '127.0.0.1');

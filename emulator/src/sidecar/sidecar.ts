@@ -14,6 +14,8 @@ export interface RunningSidecar {
   readonly healthPort: number;
   /** Resolves once credentials are held (and /readyz answers 200). */
   readonly ready: Promise<void>;
+  /** Calls STS now (sharing a call already running); the background schedule continues from its result. */
+  refresh(): Promise<void>;
   /** Starts the drain: /readyz answers 503 from now on while IMDS keeps serving. */
   drain(): void;
   /** Closes both servers and stops renewing. */
@@ -91,6 +93,7 @@ export async function startSidecar(config: SidecarConfig, options: SidecarOption
     imdsPort: imds.port,
     healthPort: health.port,
     ready: held.ready,
+    refresh: () => held.refresh(),
     drain: () => {
       draining = true;
     },
