@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 function caBundles(): string[] {
-  const config = api.webhookConfigurations.get('imds-emulator') as {
+  const config = api.webhookConfigurations.get('imds-emulator') as unknown as {
     webhooks: Array<{ clientConfig: { caBundle?: string } }>;
   };
   return config.webhooks.map((w) => Buffer.from(w.clientConfig.caBundle ?? '', 'base64').toString('utf8'));
@@ -65,7 +65,9 @@ describe('self-managed certificates with two replicas', () => {
     expect(api.secrets.has('imds/imds-emulator-webhook-tls')).toBe(true);
     const creates = api.requests.filter((r) => r === 'POST /api/v1/namespaces/imds/secrets');
     expect(creates.length).toBeGreaterThanOrEqual(1);
-    const secret = api.secrets.get('imds/imds-emulator-webhook-tls') as { data: Record<string, string> };
+    const secret = api.secrets.get('imds/imds-emulator-webhook-tls') as unknown as {
+      data: Record<string, string>;
+    };
     expect(Object.keys(secret.data).sort()).toEqual(['ca.crt', 'ca.key', 'tls.crt', 'tls.key']);
 
     await waitUntil(

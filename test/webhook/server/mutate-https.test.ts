@@ -8,6 +8,7 @@ import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateCa, issueServingCert } from '../../../emulator/src/webhook/certs/generate';
+import { prng } from '../../support/prng';
 import { health, post, startWebhook, type WebhookProcess } from './harness';
 import { patchOf, podReview } from './reviews';
 
@@ -153,18 +154,6 @@ describe('POST /mutate over HTTPS', () => {
     expect(metrics).toMatch(/imds_emulator_webhook_sidecar_mode\{mode="native",source="flag"\} 1/);
   });
 });
-
-/** mulberry32: small, seeded, reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = 20261123;
 const TOTAL = 10_000;
