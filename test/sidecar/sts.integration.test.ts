@@ -13,7 +13,6 @@ import {
   startRelay,
   startTestSidecar,
   type TempDir,
-  type TestSidecar,
   THROTTLED,
   tempDir,
   webIdentityToken,
@@ -113,9 +112,9 @@ describe('sidecar with a real STS (moto)', () => {
 
   it('retries STS throttling with backoff, logging it once, and then serves credentials', async () => {
     const moto = later(await startMoto());
-    let throttled = 0;
-    const relay = later(
-      await startRelay(moto.endpoint, () => (throttled < 3 ? (throttled++, THROTTLED) : undefined)),
+    // The relay records each request before asking: the first three STS calls are throttled.
+    const relay: Relay = later(
+      await startRelay(moto.endpoint, () => (relay.requests.length <= 3 ? THROTTLED : undefined)),
     );
     const sc = later(await startTestSidecar({ 'token-file': dir.tokenFile, 'sts-endpoint': relay.endpoint }));
     await sc.sidecar.ready;
