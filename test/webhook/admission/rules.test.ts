@@ -41,11 +41,15 @@ describe('role annotation', () => {
     'arn:aws:iam::123456789012:role/my app',
     ' arn:aws:iam::123456789012:role/app',
     `arn:aws:iam::123456789012:role/${'a'.repeat(65)}`,
+    `arn:aws:iam::123456789012:role/${'p'.repeat(511)}/app`, // IAM paths are at most 512 characters
     'app',
     '',
   ])('malformed %j: names the annotation, the value and an example', (arn) => {
     const message = denial(podWith({ [ROLE_ANNOTATION]: arn }));
-    expect(message).toContain(`annotation ${ROLE_ANNOTATION} is ${JSON.stringify(arn)}, not an IAM role ARN`);
+    const shown = arn.length > 200 ? `${arn.slice(0, 200)}…` : arn; // long values are cut in messages
+    expect(message).toContain(
+      `annotation ${ROLE_ANNOTATION} is ${JSON.stringify(shown)}, not an IAM role ARN`,
+    );
     expect(message).toContain('e.g. arn:aws:iam::123456789012:role/my-app');
   });
 
@@ -58,6 +62,7 @@ describe('role annotation', () => {
     'arn:aws:iam::123456789012:role/team-a/batch/app',
     'arn:aws:iam::123456789012:role/service-role/My+Role=1,x.y@z_w-v',
     `arn:aws:iam::123456789012:role/${'a'.repeat(64)}`,
+    `arn:aws:iam::123456789012:role/${'p'.repeat(510)}/app`,
   ])('valid %s is passed to the sidecar', (arn) => {
     const { result, patched } = run(podWith({ [ROLE_ANNOTATION]: arn }));
     expect(result.outcome).toBe('mutated');
@@ -168,6 +173,13 @@ test('hostNetwork pods are denied with the reason', () => {
   const message = denial(podWith({}, { hostNetwork: true }));
   expect(message).toContain('hostNetwork pods share the node network namespace');
   expect(message).toContain('node iptables');
+});
+
+test('Windows pods are denied; Linux pods that say so are injected', () => {
+  expect(denial(podWith({}, { os: { name: 'windows' } }))).toContain(
+    'spec.os.name is windows: the IMDS emulator runs on Linux nodes only',
+  );
+  expect(run(podWith({}, { os: { name: 'linux' } })).result.outcome).toBe('mutated');
 });
 
 describe('Pod Security admission', () => {

@@ -51,6 +51,8 @@ export function decide(body: unknown, settings: InjectionSettings, context: Revi
         : [];
     return allow(uid, `label ${ENABLED_LABEL} is not "True"`, nearMiss);
   }
+  const namespace = parsed.request.namespace;
+  if (namespace === '') return invalid(uid, 'AdmissionReview.request.namespace is missing');
   const read = readPod(object);
   if (!read.ok) return invalid(uid, read.error);
   const { pod } = read;
@@ -67,8 +69,9 @@ export function decide(body: unknown, settings: InjectionSettings, context: Revi
         'clash with other pods on its ports; run the pod without hostNetwork or remove the label',
     );
   }
-  const namespace = parsed.request.namespace;
-  if (namespace === '') return invalid(uid, 'AdmissionReview.request.namespace is missing');
+  if (pod.os !== undefined && pod.os !== 'linux') {
+    problems.push(`spec.os.name is ${pod.os}: the IMDS emulator runs on Linux nodes only`);
+  }
   const info = context.namespace(namespace);
   if (options.ok) {
     const psa = podSecurityProblem(namespace, info, options.options.redirect);

@@ -16,13 +16,12 @@ export interface Injection {
   warnings: string[];
 }
 
-/** Index just after a leading mesh proxy in `containers` that is already up when the next one starts, else 0. */
-function afterMeshProxy(
-  containers: readonly ContainerView[],
-  isRunningSidecar: (c: ContainerView) => boolean,
-) {
-  const proxy = containers.findIndex((c) => MESH_PROXIES.includes(c.name) && isRunningSidecar(c));
-  return proxy >= 0 ? proxy + 1 : 0;
+/** Index (among the pod's own init containers) just after a native mesh proxy, else 0. */
+function afterNativeMeshProxy(initContainers: readonly ContainerView[]): number {
+  const proxy = initContainers.findIndex(
+    (c) => MESH_PROXIES.includes(c.name) && c.restartPolicy === 'Always',
+  );
+  return proxy + 1;
 }
 
 /** env mode: every existing container learns where IMDS is; a value the user set is left alone. */
@@ -64,8 +63,7 @@ export function inject(
   if (redirectByIptables) initInserts.push({ index: 0, item: initContainer(settings, ports) });
   if (mode === 'native') {
     // Right after our init step, or after a native mesh proxy so the emulator's STS calls find the mesh running.
-    const proxyEnd = afterMeshProxy(pod.initContainers, (c) => c.restartPolicy === 'Always');
-    initInserts.push({ index: proxyEnd + initInserts.length, item: sidecar });
+    initInserts.push({ index: afterNativeMeshProxy(pod.initContainers) + initInserts.length, item: sidecar });
   }
   if (initInserts.length > 0) {
     patch.push(...insertIntoList('/spec/initContainers', pod.hasInitContainers, initInserts));

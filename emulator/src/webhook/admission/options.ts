@@ -14,7 +14,6 @@ export type Redirect = 'iptables' | 'env';
 
 export interface PodOptions {
   roleArn: string;
-  partition: string;
   redirect: Redirect;
   httpTokens: HttpTokens;
   region: string;
@@ -22,14 +21,15 @@ export interface PodOptions {
 }
 
 const MAX_ARN_LENGTH = 2048;
+const MAX_PATH_LENGTH = 512;
 export const EXAMPLE_ROLE_ARN = 'arn:aws:iam::123456789012:role/my-app';
 
 /**
- * IAM role ARN: known partition, 12-digit account, `role/`, optional path (printable ASCII segments, 512 characters at
- * most) and a name of 1..64 characters from IAM's role-name alphabet.
+ * IAM role ARN: known partition, 12-digit account, `role/`, optional path (segments of printable ASCII other than `/`)
+ * and a name of 1..64 characters from IAM's role-name alphabet. Segments cannot contain `/`, so matching is linear.
  */
 const ROLE_ARN =
-  /^arn:(aws|aws-cn|aws-us-gov|aws-iso(?:-[a-z])?|aws-eusc):iam::(\d{12}):role\/((?:[\x21-\x2e\x30-\x7e]+\/){0,100})([\w+=,.@-]{1,64})$/;
+  /^arn:(aws|aws-cn|aws-us-gov|aws-iso(?:-[a-z])?|aws-eusc):iam::\d{12}:role(\/(?:[\x21-\x2e\x30-\x7e]+\/)*)([\w+=,.@-]{1,64})$/;
 
 /** AWS region names: `us-east-1`, `us-gov-west-1`, `cn-north-1`, `us-isob-east-1`, `eusc-de-east-1`... */
 export const REGION = /^[a-z]{2,4}(-[a-z]+){1,2}-\d{1,2}$/;
@@ -59,16 +59,24 @@ function quoted(value: string): string {
   return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value);
 }
 
-export function roleArnProblem(value: string | undefined): string | undefined {
+type RoleArnCheck = { ok: true; partition: string } | { ok: false; error: string };
+
+export function checkRoleArn(value: string | undefined): RoleArnCheck {
   if (value === undefined) {
-    return `annotation ${ROLE_ARN_ANNOTATION} is required on pods labelled for the IMDS emulator, e.g. ${ROLE_ARN_ANNOTATION}: ${EXAMPLE_ROLE_ARN}`;
+    return {
+      ok: false,
+      error: `annotation ${ROLE_ARN_ANNOTATION} is required on pods labelled for the IMDS emulator, e.g. ${ROLE_ARN_ANNOTATION}: ${EXAMPLE_ROLE_ARN}`,
+    };
   }
-  if (value.length <= MAX_ARN_LENGTH && ROLE_ARN.test(value)) return undefined;
-  return (
-    `annotation ${ROLE_ARN_ANNOTATION} is ${quoted(value)}, not an IAM role ARN ` +
-    '(arn:<aws|aws-cn|aws-us-gov|aws-iso…>:iam::<12-digit account>:role/<optional/path/>name), ' +
-    `e.g. ${EXAMPLE_ROLE_ARN}`
-  );
+  const match = value.length <= MAX_ARN_LENGTH ? ROLE_ARN.exec(value) : null;
+  if (match && match[2].length <= MAX_PATH_LENGTH) return { ok: true, partition: match[1] };
+  return {
+    ok: false,
+    error:
+      `annotation ${ROLE_ARN_ANNOTATION} is ${quoted(value)}, not an IAM role ARN ` +
+      '(arn:<aws|aws-cn|aws-us-gov|aws-iso…>:iam::<12-digit account>:role/<optional/path/>name), ' +
+      `e.g. ${EXAMPLE_ROLE_ARN}`,
+  };
 }
 
 /** An annotation with a fixed set of values; an unknown one is reported and the fallback keeps parsing going. */
@@ -90,8 +98,8 @@ export function readOptions(annotations: Record<string, string>, settings: Injec
   const warnings: string[] = [];
 
   const roleArn = annotations[ROLE_ARN_ANNOTATION];
-  const roleError = roleArnProblem(roleArn);
-  if (roleError) errors.push(roleError);
+  const role = checkRoleArn(roleArn);
+  if (!role.ok) errors.push(role.error);
 
   const redirect = choice<Redirect>(
     annotations,
@@ -133,8 +141,8 @@ export function readOptions(annotations: Record<string, string>, settings: Injec
     }
   }
 
-  if (errors.length > 0 || roleArn === undefined) return { ok: false, errors };
-  const partition = ROLE_ARN.exec(roleArn)![1];
+  if (errors.length > 0 || !role.ok || roleArn === undefined) return { ok: false, errors };
+  const { partition } = role;
   if (partitionOfRegion(region) !== partition) {
     warnings.push(
       `region ${region} looks like partition ${partitionOfRegion(region)} but the role ${roleArn} is in ${partition}: STS will likely refuse`,
@@ -144,7 +152,6 @@ export function readOptions(annotations: Record<string, string>, settings: Injec
     ok: true,
     options: {
       roleArn,
-      partition,
       redirect,
       httpTokens,
       region,

@@ -18,6 +18,8 @@ export interface ContainerView {
 export interface PodView {
   annotations: Record<string, string>;
   hostNetwork: boolean;
+  /** `spec.os.name` when set (`linux` or `windows`). */
+  os: string | undefined;
   restartPolicy: string;
   initContainers: ContainerView[];
   hasInitContainers: boolean;
@@ -84,6 +86,7 @@ export function readPod(object: Record<string, unknown>): ReadPod {
       pod: {
         annotations: stringMap(metadata.annotations, 'metadata.annotations'),
         hostNetwork: spec.hostNetwork === true,
+        os: isRecord(spec.os) && typeof spec.os.name === 'string' ? spec.os.name : undefined,
         restartPolicy,
         initContainers: list(spec.initContainers, 'spec.initContainers').map((c, i) =>
           readContainer(c, `spec.initContainers[${i}]`),
