@@ -19,13 +19,14 @@ export function buildApp(outdir?: string): App {
     sidecar: { region: 'eu-west-1' },
   });
 
-  const legacy = new Chart(app, 'legacy-reports', { namespace: 'reports', disableResourceNameHashes: true });
-  new kplus.Namespace(legacy, 'namespace', { metadata: { name: 'reports' } });
+  const legacy = new Chart(app, 'legacy-reports', { disableResourceNameHashes: true });
+  const namespace = 'reports';
+  new kplus.Namespace(legacy, 'namespace', { metadata: { name: namespace } });
   const serviceAccount = new kplus.ServiceAccount(legacy, 'service-account', {
-    metadata: { name: 'legacy-reports' },
+    metadata: { name: 'legacy-reports', namespace },
   });
   const reports = new kplus.Deployment(legacy, 'deployment', {
-    metadata: { name: 'legacy-reports' },
+    metadata: { name: 'legacy-reports', namespace },
     replicas: 1,
     serviceAccount,
     containers: [
