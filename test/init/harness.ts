@@ -3,7 +3,8 @@ import type { CommandResult, TestNetns } from '../support/netns';
 
 /** Helpers for running the built `imds-emulator init` and plain HTTP peers inside a test namespace. */
 
-const cli = join(__dirname, '..', '..', 'emulator', 'bin', 'imds-emulator.js');
+/** The built command line (`npm run build` first). */
+export const cli = join(__dirname, '..', '..', 'emulator', 'bin', 'imds-emulator.js');
 
 export function runInit(
   ns: TestNetns,
