@@ -1,11 +1,15 @@
 /** The objects the webhook adds to a pod: the init step, the sidecar and their volumes. */
 import type { InjectionSettings, SidecarMode } from './index';
-import { INIT_CONTAINER, SIDECAR_CONTAINER, TOKEN_FILE, TOKEN_MOUNT_PATH, TOKEN_VOLUME } from './keys';
+import {
+  INIT_CONTAINER,
+  INIT_RUN_VOLUME,
+  SIDECAR_CONTAINER,
+  TOKEN_FILE,
+  TOKEN_MOUNT_PATH,
+  TOKEN_VOLUME,
+} from './keys';
 import type { PodOptions } from './options';
 import type { EmulatorPorts } from './ports';
-
-/** emptyDir for the init step's /run: iptables-legacy writes /run/xtables.lock and the root filesystem is read-only. */
-export const INIT_RUN_VOLUME = 'imds-emulator-init-run';
 
 /** The image's entrypoint (DEVELOPERS.md); an exec hook does not go through ENTRYPOINT, so it names the binary. */
 const BINARY = '/usr/local/bin/imds-emulator';

@@ -1,9 +1,8 @@
 /** The order of the admission rules; each rule lives in its own module. */
-import { INIT_RUN_VOLUME } from './containers';
 import { allow, badRequest, deny, invalid, isRecord, mutate, parseReview } from './envelope';
 import type { AdmissionResult, InjectionSettings, ReviewContext } from './index';
 import { inject } from './inject';
-import { ENABLED_LABEL, INIT_CONTAINER, SIDECAR_CONTAINER, TOKEN_VOLUME } from './keys';
+import { ENABLED_LABEL, INIT_CONTAINER, INIT_RUN_VOLUME, SIDECAR_CONTAINER, TOKEN_VOLUME } from './keys';
 import { podSecurityProblem, rolePolicyProblem } from './namespace';
 import { readOptions } from './options';
 import { type PodView, readPod } from './pod';

@@ -4,7 +4,7 @@ import type { AdmissionOutcome, AdmissionResult } from './index';
 
 const REVIEW_API_VERSION = 'admission.k8s.io/v1';
 
-export interface GroupVersionKind {
+interface GroupVersionKind {
   group: string;
   version: string;
   kind: string;

@@ -9,9 +9,9 @@ import type { ContainerView, PodView } from './pod';
 import type { EmulatorPorts } from './ports';
 import { MESH_PROXIES } from './warnings';
 
-export const ENDPOINT_ENV = 'AWS_EC2_METADATA_SERVICE_ENDPOINT';
+const ENDPOINT_ENV = 'AWS_EC2_METADATA_SERVICE_ENDPOINT';
 
-export interface Injection {
+interface Injection {
   patch: Operation[];
   warnings: string[];
 }

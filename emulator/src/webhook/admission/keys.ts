@@ -27,6 +27,8 @@ export const POD_ANNOTATIONS = [
 ];
 
 export const INIT_CONTAINER = 'imds-emulator-init';
+/** emptyDir for the init step's /run: iptables-legacy writes /run/xtables.lock and the root filesystem is read-only. */
+export const INIT_RUN_VOLUME = 'imds-emulator-init-run';
 export const SIDECAR_CONTAINER = 'imds-emulator';
 export const TOKEN_VOLUME = 'imds-emulator-token';
 export const TOKEN_MOUNT_PATH = '/var/run/secrets/imds-emulator';

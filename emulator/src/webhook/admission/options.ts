@@ -22,7 +22,7 @@ export interface PodOptions {
 
 const MAX_ARN_LENGTH = 2048;
 const MAX_PATH_LENGTH = 512;
-export const EXAMPLE_ROLE_ARN = 'arn:aws:iam::123456789012:role/my-app';
+const EXAMPLE_ROLE_ARN = 'arn:aws:iam::123456789012:role/my-app';
 
 /**
  * IAM role ARN: known partition, 12-digit account, `role/`, optional path (segments of printable ASCII other than `/`)
@@ -32,13 +32,13 @@ const ROLE_ARN =
   /^arn:(aws|aws-cn|aws-us-gov|aws-iso(?:-[a-z])?|aws-eusc):iam::\d{12}:role(\/(?:[\x21-\x2e\x30-\x7e]+\/)*)([\w+=,.@-]{1,64})$/;
 
 /** AWS region names: `us-east-1`, `us-gov-west-1`, `cn-north-1`, `us-isob-east-1`, `eusc-de-east-1`... */
-export const REGION = /^[a-z]{2,4}(-[a-z]+){1,2}-\d{1,2}$/;
+const REGION = /^[a-z]{2,4}(-[a-z]+){1,2}-\d{1,2}$/;
 
-export const SESSION_DURATION_MIN = 900;
-export const SESSION_DURATION_MAX = 43200;
+const SESSION_DURATION_MIN = 900;
+const SESSION_DURATION_MAX = 43200;
 
 /** The partition a region belongs to, by its prefix; used only to warn about a likely mismatch. */
-export function partitionOfRegion(region: string): string {
+function partitionOfRegion(region: string): string {
   const prefixes: [string, string][] = [
     ['cn-', 'aws-cn'],
     ['us-gov-', 'aws-us-gov'],
@@ -61,7 +61,7 @@ function quoted(value: string): string {
 
 type RoleArnCheck = { ok: true; partition: string } | { ok: false; error: string };
 
-export function checkRoleArn(value: string | undefined): RoleArnCheck {
+function checkRoleArn(value: string | undefined): RoleArnCheck {
   if (value === undefined) {
     return {
       ok: false,
