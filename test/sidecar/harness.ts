@@ -99,9 +99,17 @@ export interface Credentials {
   readonly Expiration: string;
 }
 
-/** The document the sidecar serves right now (plain IMDSv1 GET). */
-export async function served(endpoint: string): Promise<Credentials> {
-  const answer = await http(`${endpoint}${CREDS_PATH}`);
+/** The document the sidecar serves right now (IMDSv1 GET, or IMDSv2 with `v2`). */
+export async function served(endpoint: string, v2 = false): Promise<Credentials> {
+  const headers: Record<string, string> = {};
+  if (v2) {
+    const token = await http(`${endpoint}/latest/api/token`, {
+      method: 'PUT',
+      headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '60' },
+    });
+    headers['x-aws-ec2-metadata-token'] = token.body;
+  }
+  const answer = await http(`${endpoint}${CREDS_PATH}`, { headers });
   if (answer.status !== 200) throw new Error(`sidecar answered ${answer.status}: ${answer.body}`);
   return JSON.parse(answer.body) as Credentials;
 }
@@ -118,6 +126,7 @@ export async function eventually(check: () => Promise<boolean> | boolean, timeou
 export interface RecordedRequest {
   readonly method: string;
   readonly path: string;
+  readonly headers: IncomingHttpHeaders;
   readonly body: string;
 }
 
@@ -149,6 +158,7 @@ export async function startRelay(
       const recorded = {
         method: req.method ?? '',
         path: req.url ?? '/',
+        headers: req.headers,
         body: Buffer.concat(chunks).toString(),
       };
       requests.push(recorded);
