@@ -315,6 +315,68 @@ describe('ports', () => {
   });
 });
 
+describe('mesh proxies keep their place in front of the emulator', () => {
+  test.each(['istio-proxy', 'linkerd-proxy'])(
+    'classic: a first %s stays first, the emulator comes next',
+    (proxy) => {
+      const pod = podWith(
+        {},
+        {
+          containers: [
+            { name: proxy, image: 'p' },
+            { name: 'app', image: 'a' },
+          ],
+        },
+      );
+      const { patched, warnings } = run(pod, { mode: 'classic' });
+      expect(patched.spec.containers.map((c: Json) => c.name)).toEqual([proxy, 'imds-emulator', 'app']);
+      expect(warnings.join('\n')).not.toContain('starts after the emulator');
+    },
+  );
+
+  test('classic: a later proxy leaves the emulator first, with a warning', () => {
+    const pod = podWith(
+      {},
+      {
+        containers: [
+          { name: 'app', image: 'a' },
+          { name: 'linkerd-proxy', image: 'p' },
+        ],
+      },
+    );
+    const { patched, warnings } = run(pod, { mode: 'classic' });
+    expect(patched.spec.containers.map((c: Json) => c.name)).toEqual([
+      'imds-emulator',
+      'app',
+      'linkerd-proxy',
+    ]);
+    expect(warnings).toContainEqual(expect.stringContaining('linkerd-proxy starts after the emulator'));
+  });
+
+  test.each([
+    ['iptables', {}, ['imds-emulator-init', 'linkerd-init', 'linkerd-proxy', 'imds-emulator', 'setup']],
+    ['env', { [`${P}redirect`]: 'env' }, ['linkerd-init', 'linkerd-proxy', 'imds-emulator', 'setup']],
+  ])('native, redirect %s: right after a native proxy', (_redirect, annotations, expected) => {
+    const initContainers = [
+      { name: 'linkerd-init', image: 'i' },
+      { name: 'linkerd-proxy', image: 'p', restartPolicy: 'Always' },
+      { name: 'setup', image: 's' },
+    ];
+    const { patched } = run(podWith(annotations, { initContainers }), { mode: 'native' });
+    expect(patched.spec.initContainers.map((c: Json) => c.name)).toEqual(expected);
+  });
+
+  test('native: a proxy that is not a native sidecar does not move the emulator', () => {
+    const initContainers = [{ name: 'istio-proxy', image: 'p' }];
+    const { patched } = run(podWith({}, { initContainers }), { mode: 'native' });
+    expect(patched.spec.initContainers.map((c: Json) => c.name)).toEqual([
+      'imds-emulator-init',
+      'imds-emulator',
+      'istio-proxy',
+    ]);
+  });
+});
+
 describe('names the emulator needs', () => {
   test.each([
     [
