@@ -48,6 +48,7 @@ export const POD_IPV6 = 'fd00:200::2';
 const DEFAULT_PREFIX = 'imdstest';
 
 const live = new Set<string>();
+let counter = 0;
 
 /** `ip`, found once on the test's PATH, so commands may run inside with any PATH of their own. */
 const IP = (() => {
@@ -61,7 +62,6 @@ const IP = (() => {
   }
   return 'ip';
 })();
-let counter = 0;
 
 export async function createNetns(options: NetnsOptions = {}): Promise<TestNetns> {
   const prefix = options.prefix ?? DEFAULT_PREFIX;
@@ -125,7 +125,7 @@ export async function createNetns(options: NetnsOptions = {}): Promise<TestNetns
 
 /** Deletes namespaces with `prefix` left behind by test processes that no longer run. */
 export function removeStaleNetns(prefix = DEFAULT_PREFIX): void {
-  const pattern = new RegExp(`^${prefix}-(\\d+)-\\d+$`);
+  const pattern = new RegExp(`^${prefix.replace(/[^\w-]/g, '\\$&')}-(\\d+)-\\d+$`);
   for (const line of execFileSync(IP, ['netns', 'list']).toString().split('\n')) {
     const name = line.split(' ')[0];
     const owner = pattern.exec(name)?.[1];
