@@ -116,6 +116,17 @@ describe('Helm 3 and Helm 4', () => {
 });
 
 describe('releases', () => {
+  test('every object carries the standard labels, Helm-only ones included', () => {
+    for (const o of rendered.default.helm3) {
+      expect(o.metadata.labels).toMatchObject({
+        'app.kubernetes.io/name': 'imds-emulator',
+        'app.kubernetes.io/instance': 'imds-emulator',
+        'app.kubernetes.io/managed-by': 'Helm',
+        'helm.sh/chart': 'imds-emulator-0.1.0',
+      });
+    }
+  });
+
   test('two releases of the same name in different namespaces share no object', async () => {
     const [a, b] = await Promise.all([
       helmTemplate('helm3', 'imds', 'team-a', {}),
