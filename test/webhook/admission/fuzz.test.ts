@@ -55,6 +55,7 @@ const STRINGS = [
 ];
 const KEYS = [
   `${P}enabled`,
+  `${P}typo\nwith a newline`,
   `${P}role-arn`,
   `${P}redirect`,
   `${P}http-tokens`,
@@ -195,8 +196,9 @@ test(`${ITERATIONS} generated and mutated reviews: never a throw, always a well-
     if (!response.allowed)
       check(response.status?.message === result.reason, 'status.message is not the reason');
     check(
-      (response.warnings ?? []).every((w: unknown) => typeof w === 'string'),
-      'a warning that is not a string',
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them is the point
+      (response.warnings ?? []).every((w: unknown) => typeof w === 'string' && !/[\u0000-\u001f]/.test(w)),
+      'a warning that is not a one-line string',
     );
     if (result.outcome !== 'mutated') {
       check(response.patch === undefined, 'a patch on an unmutated answer');

@@ -157,6 +157,13 @@ describe('optional pod annotations', () => {
     );
   });
 
+  test('a warning quoting an annotation key stays on one line', () => {
+    const { warnings } = run(podWith({ [`${P}x\r\ny`]: '1' }));
+    expect(warnings).toEqual([
+      `annotation ${P}x  y is not one the IMDS emulator knows and is ignored (typo?)`,
+    ]);
+  });
+
   test('a region of another partition than the role draws a warning', () => {
     const { warnings } = run(podWith({ [`${P}region`]: 'cn-north-1' }));
     expect(warnings).toContain(

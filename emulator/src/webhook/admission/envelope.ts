@@ -67,14 +67,20 @@ export function parseReview(body: unknown): ParsedReview {
   };
 }
 
-/** Warnings end up in kubectl output, one line each; the API server truncates long ones, so keep them short. */
+/** Warnings end up in HTTP Warning headers and kubectl output, one line each; the API server truncates long ones. */
 export type Warnings = readonly string[];
+
+/** Warnings quote user input (annotation keys), which a webhook sees before validation: no control characters. */
+function oneLine(warning: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+  return warning.replace(/[\u0000-\u001f\u007f]/g, ' ');
+}
 
 function review(uid: string, response: Record<string, unknown>, warnings: Warnings): unknown {
   return {
     apiVersion: REVIEW_API_VERSION,
     kind: 'AdmissionReview',
-    response: { uid, ...response, ...(warnings.length > 0 ? { warnings: [...warnings] } : {}) },
+    response: { uid, ...response, ...(warnings.length > 0 ? { warnings: warnings.map(oneLine) } : {}) },
   };
 }
 
