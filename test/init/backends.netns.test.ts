@@ -1,7 +1,20 @@
 import { createNetns, type TestNetns } from '../support/netns';
-import { emulatorLines, httpGet, initOk, initSummary, natTable, startListener } from './harness';
+import { emulatorLines, httpGet, initOk, initSummary, natTable, runInit, startListener } from './harness';
 
 const port = 16925;
+/**
+ * Runs the command with /run read-only, as in a container with `readOnlyRootFilesystem: true`, and a private
+ * /dev/shm like every container gets (so nothing is left in the host's).
+ */
+const READ_ONLY_RUN = [
+  'unshare',
+  '-m',
+  'sh',
+  '-c',
+  'mount -t tmpfs tmpfs /dev/shm && mount -t tmpfs -o ro tmpfs /run && exec "$@"',
+  'read-only-run',
+];
+
 const v4Rules = [
   '-A OUTPUT -j IMDS_EMULATOR',
   `-A IMDS_EMULATOR -d 169.254.169.254/32 -p tcp -m tcp --dport 80 -j REDIRECT --to-ports ${port}`,
@@ -129,5 +142,23 @@ describe('imds-emulator init: iptables backends, for real in network namespaces'
       expect(initSummary(await initOk(ns, ['--port', String(port)])).backend).toBe('nft');
       await expectTraffic(ns);
       await expectRulesOnlyIn(ns, 'nft');
+    }));
+
+  it('works with legacy under a read-only root filesystem (its /run/xtables.lock moves elsewhere)', () =>
+    withNetns(async (ns) => {
+      const args = ['--port', String(port), '--iptables-backend', 'legacy'];
+      // The lock file the user insists on cannot be created: the message says what to do.
+      const stuck = await runInit(ns, args, {
+        wrapper: READ_ONLY_RUN,
+        env: { ...process.env, XTABLES_LOCKFILE: '/run/xtables.lock' },
+      });
+      expect(stuck.code).not.toBe(0);
+      expect(stuck.stderr).toMatch(/cannot create its lock file: give the init container a writable \/run/);
+
+      const result = await runInit(ns, args, { wrapper: READ_ONLY_RUN });
+      expect(result.stderr).toBe('');
+      expect(initSummary(result)).toEqual({ backend: 'legacy', families: ['ipv4', 'ipv6'] });
+      await expectTraffic(ns);
+      await expectRulesOnlyIn(ns, 'legacy');
     }));
 });

@@ -20,6 +20,13 @@ describe('iptables failure messages', () => {
     );
   });
 
+  it('explains an unwritable lock file (read-only root filesystem) before anything else', () => {
+    const stderr = "Fatal: can't open lock file /run/xtables.lock: Permission denied";
+    expect(describeToolFailure('iptables-legacy-restore', 4, stderr)).toMatch(
+      /cannot create its lock file: give the init container a writable \/run .* XTABLES_LOCKFILE/,
+    );
+  });
+
   it('quotes other errors with the exit code', () => {
     expect(describeToolFailure('iptables-nft-restore', 2, 'Error occurred at line: 3\n')).toBe(
       'iptables-nft-restore failed (exit 2): Error occurred at line: 3',

@@ -9,12 +9,19 @@ export const CAPABILITY_FIX =
 
 /**
  * Turns a failed iptables tool run into a message naming the cause and the fix. Pure: looks only at the text.
- * Patterns: iptables-nft "Could not fetch rule set generation id: Permission denied (you must be root)",
+ * Patterns: iptables-legacy "Fatal: can't open lock file /run/xtables.lock: Read-only file system",
+ * iptables-nft "Could not fetch rule set generation id: Permission denied (you must be root)",
  * iptables-legacy "Cannot initialize: Permission denied", "can't initialize iptables table `nat': Table does not
  * exist (do you need to insmod?)".
  */
 export function describeToolFailure(tool: string, exitCode: number | null, stderr: string): string {
   const detail = stderr.trim().split('\n').slice(0, 3).join(' | ');
+  if (/can't open lock file/i.test(stderr)) {
+    return (
+      `${tool}: cannot create its lock file: give the init container a writable /run (e.g. an emptyDir volume) ` +
+      `or set XTABLES_LOCKFILE to a writable path [${detail}]`
+    );
+  }
   if (/permission denied|operation not permitted|you must be root/i.test(stderr)) {
     return `${tool}: permission denied: ${CAPABILITY_FIX} [${detail}]`;
   }

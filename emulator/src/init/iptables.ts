@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Backend } from './backend';
 import { describeToolFailure, InitError, missingTool } from './errors';
 import type { Family } from './rules';
@@ -13,9 +16,14 @@ export function toolName(family: Family, backend: Backend, kind: 'save' | 'resto
  * Runs an iptables tool without a shell, feeding `input` on stdin. Resolves with stdout; a missing binary or a
  * non-zero exit becomes an InitError that names the cause and the fix.
  */
-export function runTool(tool: string, args: readonly string[], input?: string): Promise<string> {
+export function runTool(
+  tool: string,
+  args: readonly string[],
+  input?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tool, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(tool, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -36,12 +44,43 @@ export function runTool(tool: string, args: readonly string[], input?: string): 
   });
 }
 
-export function save(family: Family, backend: Backend, table?: string): Promise<string> {
-  return runTool(toolName(family, backend, 'save'), table ? ['-t', table] : []);
+export async function save(family: Family, backend: Backend, table?: string): Promise<string> {
+  return runTool(
+    toolName(family, backend, 'save'),
+    table ? ['-t', table] : [],
+    undefined,
+    await toolEnv(backend),
+  );
 }
 
 export async function restore(family: Family, backend: Backend, input: string): Promise<void> {
-  await runTool(toolName(family, backend, 'restore'), ['--noflush'], input);
+  await runTool(toolName(family, backend, 'restore'), ['--noflush'], input, await toolEnv(backend));
+}
+
+/**
+ * iptables-legacy serialises writers with a lock file, /run/xtables.lock, and fails outright when it cannot create
+ * it — as under `readOnlyRootFilesystem`. The lock only orders processes that share the file; in a pod's own
+ * namespace the init container is the only writer, so a private lock file in a writable directory is as good.
+ * An XTABLES_LOCKFILE set by the user is kept. iptables-nft takes no lock file.
+ */
+async function toolEnv(backend: Backend): Promise<NodeJS.ProcessEnv> {
+  if (backend !== 'legacy' || process.env.XTABLES_LOCKFILE) return process.env;
+  for (const dir of ['/run', '/dev/shm', tmpdir()]) {
+    if (await writable(dir)) {
+      return dir === '/run' ? process.env : { ...process.env, XTABLES_LOCKFILE: join(dir, 'xtables.lock') };
+    }
+  }
+  // None writable: the tool's own error names the lock file, and describeToolFailure says what to do.
+  return process.env;
+}
+
+async function writable(dir: string): Promise<boolean> {
+  try {
+    await access(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
