@@ -101,7 +101,6 @@ export function chartFiles(): Map<string, string> {
       `${JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', title: `${CHART_NAME} values`, ...schema(VALUES_MODEL) }, null, 2)}\n`,
     ],
     ['README.md', readme()],
-    ['.helmignore', '# Not part of the packaged chart.\nREADME.md.gotmpl\n'],
     ['templates/_helpers.tpl', readFileSync(join(STATIC, '_helpers.tpl'), 'utf8')],
     ['templates/NOTES.txt', readFileSync(join(STATIC, 'NOTES.txt'), 'utf8')],
   ]);
