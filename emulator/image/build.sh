@@ -43,7 +43,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/imds-image.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 if [ "${IMAGE_SKIP_COMPILE:-}" != 1 ]; then
-  npm --prefix "$repo" run --silent build -w emulator >/dev/null
+  npm --prefix "$repo" run --silent build -w emulator >"$work/compile.log" 2>&1 ||
+    { cat "$work/compile.log" >&2; echo "image: compiling the emulator failed" >&2; exit 1; }
   step "compile emulator"
 fi
 
@@ -62,6 +63,8 @@ if [ ! -f "$rootfs" ]; then
   bash "$here/rootfs.sh" "$rootfs.partial" "$arch" >"$work/rootfs.log" 2>&1 ||
     { cat "$work/rootfs.log" >&2; rm -f "$rootfs.partial"; exit 1; }
   mv "$rootfs.partial" "$rootfs"
+  # Only the current definition's layer is worth keeping.
+  find "$cache" -maxdepth 1 -name "rootfs-$DEBIAN_SUITE-$arch-*.tar" ! -path "$rootfs" -delete
   step "debian layer (mmdebstrap)"
 else
   step "debian layer (cached)"

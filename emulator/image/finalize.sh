@@ -68,5 +68,5 @@ for pkg in "${drop[@]}"; do
     "/var/lib/dpkg/info/$pkg:"*.prerm "/var/lib/dpkg/info/$pkg:"*.postrm
 done
 rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/cache/debconf/*-old /var/log/apt /var/log/dpkg.log \
-  /var/log/alternatives.log /var/cache/ldconfig/aux-cache
+  /var/log/alternatives.log /var/cache/ldconfig/aux-cache "$list" "$0"
 exec dpkg --log=/dev/null --purge --force-all --no-triggers "${drop[@]}"
