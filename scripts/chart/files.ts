@@ -51,12 +51,24 @@ function schema(group: Group): Record<string, unknown> {
   return { type: 'object', additionalProperties: false, properties };
 }
 
+/** The constraint a reader needs most: the enum or the integer range. */
+function allowed(leaf: Leaf): string {
+  const {
+    enum: values,
+    minimum,
+    maximum,
+  } = leaf.schema as { enum?: string[]; minimum?: number; maximum?: number };
+  if (values) return ` One of: ${values.map((v) => `\`${v}\``).join(', ')}.`;
+  if (minimum !== undefined) return ` Range: ${minimum}..${maximum}.`;
+  return '';
+}
+
 function rows(group: Group, prefix = ''): string[] {
   return Object.entries(group.children).flatMap(([k, n]: [string, Leaf | Group]) =>
     isGroup(n)
       ? rows(n, `${prefix}${k}.`)
       : [
-          `| \`${prefix}${k}\` | ${(n.schema.type as string) ?? ''} | \`${JSON.stringify(n.default)}\` | ${n.doc} |`,
+          `| \`${prefix}${k}\` | ${(n.schema.type as string) ?? ''} | \`${JSON.stringify(n.default)}\` | ${n.doc}${allowed(n)} |`,
         ],
   );
 }
