@@ -75,6 +75,28 @@ describe.each(HELM_NAMES)('%s', (h) => {
     },
   );
 
+  test('values given with --set (integers, not floats) render the same objects as cdk8s synth', async () => {
+    const values = {
+      replicaCount: 3,
+      webhook: { timeoutSeconds: 7 },
+      sidecar: { sessionDuration: 43200, tokenExpiration: 86400 },
+    };
+    const flags = [
+      'replicaCount=3',
+      'webhook.timeoutSeconds=7',
+      'sidecar.sessionDuration=43200',
+      'sidecar.tokenExpiration=86400',
+    ];
+    const fromHelm = await helmTemplate(
+      h,
+      RELEASE,
+      NAMESPACE,
+      {},
+      flags.flatMap((f) => ['--set', f]),
+    );
+    expect(normalize(fromHelm)).toEqual(normalize(constructObjects(RELEASE, NAMESPACE, values)));
+  });
+
   test('kubeVersion: 1.24 and EKS-style versions render, 1.23 is refused', async () => {
     await expect(helmTemplate(h, 'r', 'ns', {}, ['--kube-version', 'v1.24.0'])).resolves.not.toHaveLength(0);
     await expect(
