@@ -14,7 +14,7 @@ export const ROLE_ARN = 'arn:aws:iam::123456789012:role/team/app-role';
 export const ROLE_NAME = 'app-role';
 export const CREDS_PATH = `/latest/meta-data/iam/security-credentials/${ROLE_NAME}`;
 /** Fast retries so fault tests take seconds. */
-export const FAST_RETRY: RetryPolicy = { baseMs: 100, maxMs: 400, humanMs: 1000 };
+export const FAST_RETRY: RetryPolicy = { baseMs: 100, maxMs: 400, startupMaxMs: 400, humanMs: 1000 };
 
 export interface TempDir {
   readonly path: string;

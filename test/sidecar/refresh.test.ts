@@ -23,13 +23,15 @@ describe('refresh policy', () => {
     expect(renewDelay(0, 0, 15 * MINUTE, 0)).toBe(7.5 * MINUTE);
   });
 
-  it('backs off exponentially with jitter up to the cap, and slowly for errors a human must fix', () => {
-    const policy = { baseMs: 1000, maxMs: 30_000, humanMs: 60_000 };
-    expect(retryDelay(1, false, policy, 1)).toBe(1000);
-    expect(retryDelay(1, false, policy, 0)).toBe(500);
-    expect(retryDelay(4, false, policy, 1)).toBe(8000);
-    expect(retryDelay(20, false, policy, 1)).toBe(30_000);
-    expect(retryDelay(1, true, policy, 0)).toBe(30_000);
+  it('backs off exponentially with jitter up to the cap (lower while nothing is held), slowly for errors a human must fix', () => {
+    const policy = { baseMs: 1000, maxMs: 30_000, startupMaxMs: 5000, humanMs: 60_000 };
+    expect(retryDelay(1, false, true, policy, 1)).toBe(1000);
+    expect(retryDelay(1, false, true, policy, 0)).toBe(500);
+    expect(retryDelay(4, false, true, policy, 1)).toBe(8000);
+    expect(retryDelay(20, false, true, policy, 1)).toBe(30_000);
+    expect(retryDelay(20, false, false, policy, 1)).toBe(5000);
+    expect(retryDelay(1, true, true, policy, 0)).toBe(30_000);
+    expect(retryDelay(1, true, false, policy, 0)).toBe(30_000);
   });
 });
 

@@ -128,8 +128,14 @@ export class CredentialRefresher {
       const code = errorCode(err);
       metrics?.stsError(code);
       const fix = HUMAN_FIXES[code];
-      const delay = retryDelay(this.failures, fix !== undefined, this.retry, this.random());
       const held = this.current();
+      const delay = retryDelay(
+        this.failures,
+        fix !== undefined,
+        held !== undefined,
+        this.retry,
+        this.random(),
+      );
       const context = {
         code,
         error: err instanceof Error ? err.message : String(err),

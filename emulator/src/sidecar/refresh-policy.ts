@@ -15,11 +15,18 @@ export interface RetryPolicy {
   /** First retry delay after a transient failure; doubles per failure up to maxMs. */
   readonly baseMs: number;
   readonly maxMs: number;
+  /** The cap while no credentials are held: the pod's apps are waiting, so retry sooner. */
+  readonly startupMaxMs: number;
   /** Delay between tries after an error a human must fix (bad trust policy, unreadable token file). */
   readonly humanMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { baseMs: 1000, maxMs: 30_000, humanMs: 60_000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  baseMs: 1000,
+  maxMs: 30_000,
+  startupMaxMs: 5000,
+  humanMs: 60_000,
+};
 
 /**
  * Delay until the next renewal of credentials valid from `obtainedAt` to `expiresAt`. Sessions too short for the
@@ -33,10 +40,18 @@ export function renewDelay(now: number, obtainedAt: number, expiresAt: number, r
   return Math.max(0, expiresAt - remainingAtRenewal - jitter - now);
 }
 
-/** Exponential backoff with jitter (half fixed, half random) after `failures` consecutive transient failures. */
-export function retryDelay(failures: number, human: boolean, policy: RetryPolicy, random: number): number {
-  const ceiling = human
-    ? policy.humanMs
-    : Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, failures - 1));
+/**
+ * Exponential backoff with jitter (half fixed, half random) after `failures` consecutive transient failures;
+ * `holding`: credentials are still held (no app is waiting for the first ones).
+ */
+export function retryDelay(
+  failures: number,
+  human: boolean,
+  holding: boolean,
+  policy: RetryPolicy,
+  random: number,
+): number {
+  const cap = holding ? policy.maxMs : policy.startupMaxMs;
+  const ceiling = human ? policy.humanMs : Math.min(cap, policy.baseMs * 2 ** Math.max(0, failures - 1));
   return ceiling / 2 + (ceiling / 2) * random;
 }

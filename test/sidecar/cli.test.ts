@@ -1,0 +1,178 @@
+/**
+ * The compiled CLI as a process (`npm run build` first): flag errors, env configuration, SIGTERM drain, --wait-ready,
+ * and that no secret reaches the logs.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { type RunningMoto, startMoto, stopProcess } from '../support/moto';
+import { freePort } from '../support/ports';
+import { eventually, http, ROLE_ARN, served, type TempDir, tempDir } from './harness';
+
+const BIN = resolve(__dirname, '../../emulator/bin/imds-emulator.js');
+
+interface Proc {
+  readonly child: ChildProcess;
+  readonly output: () => { stdout: string; stderr: string };
+  readonly exited: Promise<{ code: number | null; at: number }>;
+}
+
+function start(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
+  const clean: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('IMDS_EMULATOR_')) clean[k] = v;
+  const child = spawn(process.execPath, [BIN, 'sidecar', ...args], {
+    env: { ...clean, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<{ code: number | null; at: number }>((done) =>
+    child.once('exit', (code) => done({ code, at: Date.now() })),
+  );
+  return { child, output: () => ({ stdout, stderr }), exited };
+}
+
+describe('imds-emulator sidecar (process)', () => {
+  const procs: Proc[] = [];
+  let dir: TempDir;
+  const run = (args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const proc = start(args, env);
+    procs.push(proc);
+    return proc;
+  };
+
+  beforeEach(() => {
+    dir = tempDir();
+    dir.writeToken();
+  });
+  afterEach(async () => {
+    await Promise.all(procs.splice(0).map((p) => stopProcess(p.child)));
+    dir.remove();
+  });
+
+  it.each([
+    [
+      ['--role-arn', 'arn:aws:iam::123:role/x'],
+      /--role-arn \(IMDS_EMULATOR_ROLE_ARN\): "arn:aws:iam::123:role\/x" is not/,
+    ],
+    [[], /--role-arn \(IMDS_EMULATOR_ROLE_ARN\): is required/],
+    [['--role-arn', ROLE_ARN, '--session-duration', '60'], /--session-duration .* 900 to 43200/],
+    [['--role-arn', ROLE_ARN, '--http-tokens', 'yes'], /--http-tokens .* must be optional or required/],
+    [['--role-arn', ROLE_ARN, '--port', '0'], /--port .* 1 to 65535/],
+    [
+      ['--role-arn', ROLE_ARN, '--token-file', '/nonexistent/token'],
+      /--token-file .*\/nonexistent\/token \(ENOENT\)/,
+    ],
+    [['--role-arn', ROLE_ARN, '--no-such-flag'], /unknown option '--no-such-flag'/],
+  ])('%j exits non-zero naming what to fix', async (args, message) => {
+    const proc = run([...args, ...(args.includes('--token-file') ? [] : ['--token-file', dir.tokenFile])]);
+    const { code } = await proc.exited;
+    expect(code).not.toBe(0);
+    expect(proc.output().stderr).toMatch(message);
+    expect(proc.output().stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
+  });
+
+  it('reads flags from IMDS_EMULATOR_* variables, the flag winning', async () => {
+    const proc = run(['--http-tokens', 'required'], {
+      IMDS_EMULATOR_ROLE_ARN: ROLE_ARN,
+      IMDS_EMULATOR_HTTP_TOKENS: 'bogus',
+      IMDS_EMULATOR_SESSION_DURATION: '12',
+    });
+    const { code } = await proc.exited;
+    expect(code).toBe(2);
+    expect(proc.output().stderr).toMatch(/--session-duration \(IMDS_EMULATOR_SESSION_DURATION\): "12"/);
+  });
+
+  describe('with STS', () => {
+    let moto: RunningMoto;
+    beforeAll(async () => {
+      moto = await startMoto();
+    });
+    afterAll(() => moto?.stop());
+
+    it('serves, drains for --drain-seconds after SIGTERM, exits 0, and never logs a secret', async () => {
+      const [port, healthPort] = [await freePort(), await freePort()];
+      const token = dir.writeToken();
+      const proc = run([], {
+        IMDS_EMULATOR_ROLE_ARN: ROLE_ARN,
+        IMDS_EMULATOR_TOKEN_FILE: dir.tokenFile,
+        IMDS_EMULATOR_PORT: String(port),
+        IMDS_EMULATOR_HEALTH_PORT: String(healthPort),
+        IMDS_EMULATOR_STS_ENDPOINT: moto.endpoint,
+        IMDS_EMULATOR_DRAIN_SECONDS: '2',
+        IMDS_EMULATOR_LOG_LEVEL: 'debug',
+      });
+      const health = `http://127.0.0.1:${healthPort}`;
+      const endpoint = `http://127.0.0.1:${port}`;
+      await eventually(
+        async () => (await http(`${health}/readyz`).catch(() => ({ status: 0 }))).status === 200,
+      );
+      const v2 = await http(`${endpoint}/latest/api/token`, {
+        method: 'PUT',
+        headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '60' },
+      });
+      const creds = await served(endpoint, true);
+      const signalledAt = Date.now();
+      proc.child.kill('SIGTERM');
+      await eventually(async () => (await http(`${health}/readyz`)).status === 503, 1500);
+      expect((await served(endpoint)).AccessKeyId).toBe(creds.AccessKeyId);
+      const { code, at } = await proc.exited;
+      expect(code).toBe(0);
+      expect(at - signalledAt).toBeGreaterThanOrEqual(2000);
+      const { stdout, stderr } = proc.output();
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { msg: string });
+      expect(lines.map((l) => l.msg)).toEqual(
+        expect.arrayContaining([
+          'sidecar started',
+          'credentials obtained from STS',
+          'draining before exit',
+          'stopped',
+        ]),
+      );
+      for (const secret of [creds.SecretAccessKey, creds.Token, token, token.split('.')[2], v2.body]) {
+        expect(stdout).not.toContain(secret);
+        expect(stderr).not.toContain(secret);
+      }
+    });
+
+    it('--wait-ready returns only once the sidecar is ready', async () => {
+      const [port, healthPort, stsPort] = [await freePort(), await freePort(), await freePort()];
+      const waiter = run(['--wait-ready', '--health-port', String(healthPort)]);
+      const sidecar = run([
+        '--role-arn',
+        ROLE_ARN,
+        '--token-file',
+        dir.tokenFile,
+        '--port',
+        String(port),
+        '--health-port',
+        String(healthPort),
+        '--sts-endpoint',
+        `http://127.0.0.1:${stsPort}`,
+      ]);
+      await eventually(
+        async () =>
+          (await http(`http://127.0.0.1:${healthPort}/readyz`).catch(() => ({ status: 0 }))).status === 503,
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      expect(waiter.child.exitCode).toBeNull();
+      const lateSts = await startMoto({ port: stsPort });
+      try {
+        const { code } = await waiter.exited;
+        expect(code).toBe(0);
+        expect((await http(`http://127.0.0.1:${healthPort}/readyz`)).status).toBe(200);
+      } finally {
+        await stopProcess(sidecar.child);
+        await lateSts.stop();
+      }
+    });
+  });
+});
