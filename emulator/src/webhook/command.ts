@@ -1,7 +1,8 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import pino from 'pino';
+import { addFlags } from '../common/flags';
 import { createLogger } from '../common/logger';
-import { envName, parseWebhookConfig, WEBHOOK_FLAGS } from './server/config';
+import { parseWebhookConfig, WEBHOOK_FLAGS } from './server/config';
 import { startWebhook } from './server/run';
 
 export function webhookCommand(): Command {
@@ -9,11 +10,7 @@ export function webhookCommand(): Command {
     'Run the admission webhook that injects the emulator into opted-in pods. Every flag can also be set by the ' +
       'environment variable shown; the flag wins.',
   );
-  for (const flag of WEBHOOK_FLAGS) {
-    const option = new Option(`--${flag.name} <value>`, flag.description).env(envName(flag.name));
-    command.addOption(flag.default === undefined ? option : option.default(flag.default));
-  }
-  return command.action(async (options: Record<string, string | undefined>) => {
+  return addFlags(command, WEBHOOK_FLAGS).action(async (options: Record<string, string | undefined>) => {
     const config = parseWebhookConfig(options, process.env);
     // Asynchronous stdout: one line per review written synchronously cost a tenth of the webhook's CPU under load.
     // pino flushes it when the process exits.

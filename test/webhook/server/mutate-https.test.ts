@@ -127,12 +127,15 @@ describe('POST /mutate over HTTPS', () => {
     expect(res.body).toMatch(/Pod/);
   });
 
-  it('answers an oversized body with 413 and keeps serving', async () => {
+  it('answers an oversized body with 413 (read to the end, no reset) and keeps serving', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const huge = Buffer.alloc(4 * 1024 * 1024, 'a');
-    const res = await post(webhook.port, huge);
+    const res = await post(webhook.port, huge, { agent });
     expect(res.status).toBe(413);
     expect((res.json as { error: string }).error).toMatch(/exceeds 3145728 bytes/);
-    expect((await post(webhook.port, JSON.stringify(podReview()))).status).toBe(200);
+    const next = await post(webhook.port, JSON.stringify(podReview()), { agent });
+    expect(next.status).toBe(200);
+    agent.destroy();
   });
 
   it('answers other paths and methods with 404 and 405', async () => {

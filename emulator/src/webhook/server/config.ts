@@ -2,14 +2,10 @@
  * The `imds-emulator webhook` command line as data, and its validation. Pure: it turns the raw strings commander
  * collected (flag, else IMDS_EMULATOR_* env, else default) into a typed config, or throws an error naming the flag.
  */
+import { envName, type FlagSpec, optionKey } from '../../common/flags';
 import type { InjectionSettings, SidecarMode } from '../admission';
 
-export interface FlagSpec {
-  /** Long flag without dashes, e.g. `tls-cert`; its env var is IMDS_EMULATOR_TLS_CERT. */
-  name: string;
-  description: string;
-  default?: string;
-}
+export { envName, optionKey };
 
 export const WEBHOOK_FLAGS: readonly FlagSpec[] = [
   { name: 'port', default: '8443', description: 'HTTPS port serving POST /mutate' },
@@ -88,16 +84,6 @@ export const WEBHOOK_FLAGS: readonly FlagSpec[] = [
     description: 'pino level: trace, debug, info, warn, error, fatal, silent',
   },
 ];
-
-/** `tls-cert` → `IMDS_EMULATOR_TLS_CERT`. */
-export function envName(flag: string): string {
-  return `IMDS_EMULATOR_${flag.replace(/-/g, '_').toUpperCase()}`;
-}
-
-/** `tls-cert` → `tlsCert`, the key commander stores the value under. */
-export function optionKey(flag: string): string {
-  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-}
 
 export type CertSource =
   | { mode: 'files'; certFile: string; keyFile: string }

@@ -39,7 +39,6 @@ function send(res: ServerResponse, status: number, body: unknown, close = false)
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(json),
   };
-  // An unread request body cannot be skipped on a keep-alive connection: end the connection after answering.
   if (close) headers.connection = 'close';
   res.writeHead(status, headers);
   res.end(json);
@@ -53,9 +52,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-la
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
+      // Past the limit, keep reading but drop the data, so the connection stays in step for the next request.
       if (size > limit) {
-        req.removeAllListeners('data');
-        req.pause();
+        chunks.length = 0;
         resolve('too-large');
       } else chunks.push(chunk);
     });
@@ -87,7 +86,9 @@ export function createMutateHandler(options: MutateHandlerOptions): Handler {
   const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
 
   const finish = (res: ServerResponse, started: bigint, outcome: string, status: number, body: unknown) => {
-    send(res, status, body, outcome === 'too-large');
+    // After an early answer Node reads and discards the rest of the body, so the client can finish sending and read
+    // the 413 instead of hitting a reset. A body declared absurdly large is not worth reading: close instead.
+    send(res, status, body, outcome === 'too-large' && Number(res.req.headers['content-length']) > 4 * limit);
     metrics.reviews.inc({ outcome });
     metrics.duration.observe({ outcome }, Number(process.hrtime.bigint() - started) / 1e9);
   };
@@ -118,12 +119,12 @@ export function createMutateHandler(options: MutateHandlerOptions): Handler {
     const started = process.hrtime.bigint();
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/mutate') {
-      send(res, 404, { error: `no such path ${path.slice(0, 100)}; the webhook serves POST /mutate` }, true);
+      send(res, 404, { error: `no such path ${path.slice(0, 100)}; the webhook serves POST /mutate` });
       return;
     }
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST');
-      send(res, 405, { error: `method ${req.method} not allowed; use POST` }, true);
+      send(res, 405, { error: `method ${req.method} not allowed; use POST` });
       return;
     }
     mutate(req, res, started).catch((err: unknown) => {
