@@ -7,7 +7,7 @@ import { CoreV1Api, type KubeConfig, ListWatch, type V1Namespace, Watch } from '
 import type { Logger } from '../../common/logger';
 import type { NamespaceInfo } from '../admission';
 import { backoffMs } from './backoff';
-import { apiServer, describeApiError } from './client';
+import { apiServer, describeApiError, withTimeout } from './client';
 
 export class NamespaceCache {
   private readonly informer: ListWatch<V1Namespace>;
@@ -23,7 +23,7 @@ export class NamespaceCache {
   ) {
     const api = kc.makeApiClient(CoreV1Api);
     const list = async () => {
-      const result = await api.listNamespace();
+      const result = await withTimeout(api.listNamespace(), 10_000, 'list namespaces');
       if (!this.synced || this.failures > 0) {
         logger.info({ namespaces: result.items.length }, 'namespace cache synced from the API server');
       }
