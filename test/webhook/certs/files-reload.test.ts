@@ -119,6 +119,10 @@ describe('serving certificate from files', () => {
       expect((await post(late.port, JSON.stringify(podReview()), { peer: true })).fingerprint).toBe(
         pair.fingerprint,
       );
+      // SIGTERM: requests in flight finish, then a clean exit.
+      await late.stop();
+      expect(late.child.exitCode).toBe(0);
+      expect(late.logs.some((l) => l.msg === 'shutting down: finishing requests in flight')).toBe(true);
     } finally {
       await late.stop();
       rmSync(empty, { recursive: true, force: true });

@@ -66,7 +66,8 @@ export async function startWebhook(
   child.stderr?.on('data', (chunk: Buffer) => {
     output += chunk;
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // 'close', not 'exit': it comes after stdout has been read to the end.
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
 
   const waitForLog = (predicate: (line: Record<string, unknown>) => boolean, timeoutMs = 15_000) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
