@@ -98,9 +98,19 @@ describe('POST /mutate over HTTPS', () => {
   it('answers malformed JSON with 400 and what was expected', async () => {
     const res = await post(webhook.port, '{"apiVersion": "admission.k8s.io/v1", ');
     expect(res.status).toBe(400);
-    expect((res.json as { error: string }).error).toMatch(
-      /not JSON.*expected an admission\.k8s\.io\/v1 AdmissionReview/,
+    expect((res.json as { error: string }).error).toBe(
+      'request body is not JSON (at position 38); expected an admission.k8s.io/v1 AdmissionReview',
     );
+  });
+
+  it('never echoes or logs the text of a malformed body (it may hold secrets)', async () => {
+    const secret = 'hunter2-not-json-secret';
+    const res = await post(webhook.port, `{"env": [{"value": "${secret}"} oops`);
+    expect(res.status).toBe(400);
+    expect((res.json as { error: string }).error).toMatch(/^request body is not JSON \(at position \d+\)/);
+    expect(res.body).not.toContain(secret);
+    await webhook.waitForLog((l) => l.msg === 'review rejected' && /position/.test(String(l.reason)));
+    expect(webhook.output()).not.toContain(secret);
   });
 
   it.each([

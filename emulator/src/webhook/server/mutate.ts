@@ -103,7 +103,11 @@ export function createMutateHandler(options: MutateHandlerOptions): Handler {
     try {
       body = JSON.parse(raw.toString('utf8'));
     } catch (err) {
-      const reason = `request body is not JSON: ${(err as Error).message}`;
+      // V8's message quotes part of the input, which may be a pod's secret env: keep only where parsing stopped.
+      const message = (err as Error).message;
+      const where =
+        /at position \d+/.exec(message)?.[0] ?? (/end of JSON/.test(message) ? 'unexpected end' : '');
+      const reason = `request body is not JSON${where ? ` (${where})` : ''}`;
       logger.warn({ reason }, 'review rejected');
       return finish(res, started, 'malformed', 400, {
         error: `${reason}; expected an admission.k8s.io/v1 AdmissionReview`,
