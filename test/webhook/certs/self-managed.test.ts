@@ -156,6 +156,22 @@ describe('self-managed certificates', () => {
     expect(b.served.at(-1)?.certPem).toBe(moved.certPem);
   });
 
+  it('lets one of several replicas renew at once: the others hit the resourceVersion conflict and re-read', async () => {
+    const secret = new MemorySecret();
+    const webhooks = new MemoryWebhooks();
+    const clock = { now: Date.parse('2030-01-01T00:00:00Z') };
+    const replicas = [1, 2, 3].map(() => replica(secret, webhooks, clock));
+    await replicas[0].certs.sync();
+    await Promise.all(replicas.slice(1).map((r) => r.certs.sync()));
+    const writesBefore = secret.writes;
+    clock.now += 1901_000;
+    await Promise.all(replicas.map((r) => r.certs.sync()));
+    expect(secret.writes).toBe(writesBefore + 1);
+    const served = replicas.map((r) => r.served.at(-1)?.certPem);
+    expect(new Set(served).size).toBe(1);
+    expect(served[0]).toBe(secret.stored?.data['tls.crt']);
+  });
+
   it('rewrites a caBundle someone reset', async () => {
     const secret = new MemorySecret();
     const webhooks = new MemoryWebhooks();
