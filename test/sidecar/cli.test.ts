@@ -3,6 +3,8 @@
  * and that no secret reaches the logs.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { type RunningMoto, startMoto, stopProcess } from '../support/moto';
 import { freePort } from '../support/ports';
@@ -75,6 +77,19 @@ describe('imds-emulator sidecar (process)', () => {
     expect(code).not.toBe(0);
     expect(proc.output().stderr).toMatch(message);
     expect(proc.output().stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
+  });
+
+  it('a port in use exits 2 naming the flag', async () => {
+    const busy = createServer();
+    await new Promise<void>((done) => busy.listen(0, '127.0.0.1', done));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const proc = run(['--role-arn', ROLE_ARN, '--token-file', dir.tokenFile, '--port', String(port)]);
+      expect((await proc.exited).code).toBe(2);
+      expect(proc.output().stderr).toContain(`--port: cannot listen on 127.0.0.1 port ${port} (EADDRINUSE)`);
+    } finally {
+      busy.close();
+    }
   });
 
   it('reads flags from IMDS_EMULATOR_* variables, the flag winning', async () => {

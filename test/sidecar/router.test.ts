@@ -1,7 +1,8 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { renderCredentials } from '../../emulator/src/sidecar/credentials-document';
 import { createImdsRouter, type ImdsResponse, type ImdsState } from '../../emulator/src/sidecar/imds-router';
 import { ImdsTokens } from '../../emulator/src/sidecar/imds-tokens';
+import { imdsRequest } from '../../emulator/src/sidecar/servers';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const EXPIRES = new Date(NOW + 3600_000);
@@ -21,8 +22,14 @@ function setup(options: Partial<Pick<ImdsState, 'httpTokens'>> & { held?: boolea
     credentials: () => (options.held === false ? undefined : served),
     now: () => now,
   });
-  const call = (method: string, url: string, headers: IncomingHttpHeaders = {}): ImdsResponse =>
-    route(method, url, headers);
+  const call = (method: string, url: string, headers: Record<string, string> = {}): ImdsResponse =>
+    route({
+      method,
+      url,
+      forwarded: headers['x-forwarded-for'] !== undefined,
+      token: headers['x-aws-ec2-metadata-token'],
+      ttl: headers['x-aws-ec2-metadata-token-ttl-seconds'],
+    });
   const token = (ttl = '21600') => {
     const res = call('PUT', '/latest/api/token', { 'x-aws-ec2-metadata-token-ttl-seconds': ttl });
     expect(res.status).toBe(200);
@@ -117,7 +124,8 @@ describe('IMDS router: IMDSv2 rules', () => {
   it('answers 400 exactly when the TTL header is missing or outside 1..21600', () => {
     const { call } = setup();
     for (const ttl of [undefined, '0', '21601', '-5', '1.5', 'abc', '', '999999']) {
-      const headers = ttl === undefined ? {} : { 'x-aws-ec2-metadata-token-ttl-seconds': ttl };
+      const headers: Record<string, string> =
+        ttl === undefined ? {} : { 'x-aws-ec2-metadata-token-ttl-seconds': ttl };
       expect([ttl, call('PUT', '/latest/api/token', headers).status]).toEqual([ttl, 400]);
     }
     for (const ttl of ['1', '21600']) {
@@ -171,5 +179,28 @@ describe('IMDS router: IMDSv2 rules', () => {
 
   it('with http-tokens optional, a GET without a token succeeds (IMDSv1)', () => {
     expect(setup().call('GET', '/latest/meta-data/iam/security-credentials/my-role').status).toBe(200);
+  });
+});
+
+describe('IMDS headers from the raw header list', () => {
+  const request = (rawHeaders: string[]) =>
+    imdsRequest({ method: 'GET', url: '/x', rawHeaders } as unknown as IncomingMessage);
+
+  it('finds the token, TTL and X-Forwarded-For in any letter case', () => {
+    expect(
+      request(['Host', 'h', 'X-AWS-EC2-Metadata-Token', 'abc', 'X-aws-ec2-metadata-token-ttl-seconds', '60']),
+    ).toEqual({ method: 'GET', url: '/x', forwarded: false, token: 'abc', ttl: '60' });
+    expect(request(['x-forwarded-for', '10.0.0.1']).forwarded).toBe(true);
+    expect(request([])).toEqual({
+      method: 'GET',
+      url: '/x',
+      forwarded: false,
+      token: undefined,
+      ttl: undefined,
+    });
+  });
+
+  it('joins a repeated token header so that it fails validation instead of picking one', () => {
+    expect(request(['x-aws-ec2-metadata-token', 'a', 'x-aws-ec2-metadata-token', 'b']).token).toBe('a, b');
   });
 });

@@ -82,8 +82,8 @@ export function sidecarCommand(): Command {
     .addOption(
       new Option(
         '--wait-ready',
-        'wait until the sidecar on --health-port is ready, then exit 0 (postStart hook)',
-      ),
+        'do not serve: wait until the sidecar on --health-port is ready, then exit 0 (postStart hook)',
+      ).env(envName('wait-ready')),
     )
     .action(run);
 }

@@ -2,7 +2,7 @@
  * The IMDS request rules, without I/O: method, URL and headers in, status, headers and body out. Only the paths
  * SDKs use for credentials exist; everything else is 404 (never 403: extended-path SDKs fall back only on 404).
  */
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { HttpTokens } from './config';
 import { type Prepared, prepare, type ServedCredentials } from './credentials-document';
 import { ImdsTokens } from './imds-tokens';
@@ -17,6 +17,18 @@ export interface ImdsResponse {
   readonly pathClass: PathClass;
 }
 
+/** The parts of a request that matter to IMDS. */
+export interface ImdsRequest {
+  readonly method: string | undefined;
+  readonly url: string | undefined;
+  /** An X-Forwarded-For header was present. */
+  readonly forwarded: boolean;
+  /** X-aws-ec2-metadata-token */
+  readonly token: string | undefined;
+  /** X-aws-ec2-metadata-token-ttl-seconds */
+  readonly ttl: string | undefined;
+}
+
 export interface ImdsState {
   readonly roleName: string;
   readonly httpTokens: HttpTokens;
@@ -26,8 +38,8 @@ export interface ImdsState {
   now(): number;
 }
 
-const TTL_HEADER = 'x-aws-ec2-metadata-token-ttl-seconds';
-const TOKEN_HEADER = 'x-aws-ec2-metadata-token';
+export const TTL_HEADER = 'x-aws-ec2-metadata-token-ttl-seconds';
+export const TOKEN_HEADER = 'x-aws-ec2-metadata-token';
 
 function fixed(
   status: number,
@@ -56,53 +68,58 @@ const UNAVAILABLE = fixed(
   'credentials',
 );
 
-const VERSION = /^(latest|\d{4}-\d{2}-\d{2})$/;
+const VERSION = /^\d{4}-\d{2}-\d{2}$/;
 const CREDS = 'meta-data/iam/security-credentials';
 const CREDS_EXTENDED = 'meta-data/iam/security-credentials-extended';
 
-type Target = 'token' | 'list' | 'credentials' | 'credentials-extended' | undefined;
+type Target = 'token' | 'list' | 'credentials' | 'credentials-extended';
 
-/** What `path` (without query) names, or undefined for paths that do not exist here. */
-function target(path: string, roleName: string): Target {
-  if (path === '/latest/api/token') return 'token';
-  const slash = path.indexOf('/', 1);
-  if (slash < 0 || !VERSION.test(path.slice(1, slash))) return undefined;
-  const rest = path.slice(slash + 1);
-  if (rest === CREDS || rest === `${CREDS}/` || rest === CREDS_EXTENDED || rest === `${CREDS_EXTENDED}/`) {
-    return 'list';
-  }
-  if (rest === `${CREDS}/${roleName}`) return 'credentials';
-  if (rest === `${CREDS_EXTENDED}/${roleName}`) return 'credentials-extended';
-  return undefined;
+/** The paths below `/{version}/` that exist, computed once per role. */
+function targets(roleName: string): Map<string, Target> {
+  return new Map<string, Target>([
+    [CREDS, 'list'],
+    [`${CREDS}/`, 'list'],
+    [CREDS_EXTENDED, 'list'],
+    [`${CREDS_EXTENDED}/`, 'list'],
+    [`${CREDS}/${roleName}`, 'credentials'],
+    [`${CREDS_EXTENDED}/${roleName}`, 'credentials-extended'],
+  ]);
 }
 
-export type ImdsRouter = (
-  method: string | undefined,
-  url: string | undefined,
-  headers: IncomingHttpHeaders,
-) => ImdsResponse;
+/** What `path` (without query) names, or undefined for paths that do not exist here. */
+function target(path: string, known: Map<string, Target>): Target | undefined {
+  if (path === '/latest/api/token') return 'token';
+  const slash = path.indexOf('/', 1);
+  if (slash < 0) return undefined;
+  const version = path.slice(1, slash);
+  if (version !== 'latest' && !VERSION.test(version)) return undefined;
+  return known.get(path.slice(slash + 1));
+}
+
+export type ImdsRouter = (request: ImdsRequest) => ImdsResponse;
 
 export function createImdsRouter(state: ImdsState): ImdsRouter {
   // Exactly one line, no trailing newline: botocore uses the body as the role name as-is.
   const listing = ok(prepare(state.roleName, 'text/plain'), 'list');
-  return (method, url, headers) => route(method, url, headers, state, listing);
+  const known = targets(state.roleName);
+  return (request) => route(request, state, known, listing);
 }
 
 function route(
-  method: string | undefined,
-  url: string | undefined,
-  headers: IncomingHttpHeaders,
+  request: ImdsRequest,
   state: ImdsState,
+  known: Map<string, Target>,
   listing: ImdsResponse,
 ): ImdsResponse {
   // The real IMDS refuses anything that came through a proxy: a proxy in the pod must not hand out its credentials.
-  if (headers['x-forwarded-for'] !== undefined) return FORBIDDEN;
-  const raw = url ?? '/';
+  if (request.forwarded) return FORBIDDEN;
+  const { method } = request;
+  const raw = request.url ?? '/';
   const query = raw.indexOf('?');
-  const found = target(query < 0 ? raw : raw.slice(0, query), state.roleName);
+  const found = target(query < 0 ? raw : raw.slice(0, query), known);
   if (found === 'token') {
     if (method !== 'PUT') return TOKEN_WRONG_METHOD;
-    const ttl = ImdsTokens.parseTtl(headers[TTL_HEADER]);
+    const ttl = ImdsTokens.parseTtl(request.ttl);
     if (ttl === undefined) return BAD_TTL;
     // Go and Ruby SDKs drop a token whose response lacks the TTL header.
     const token = state.tokens.issue(ttl, state.now());
@@ -114,9 +131,9 @@ function route(
     };
   }
   if (method !== 'GET' && method !== 'HEAD') return found ? METADATA_WRONG_METHOD : NOT_FOUND;
-  const token = headers[TOKEN_HEADER];
+  const { token } = request;
   if (token !== undefined) {
-    if (typeof token !== 'string' || !state.tokens.valid(token, state.now())) return UNAUTHORIZED;
+    if (!state.tokens.valid(token, state.now())) return UNAUTHORIZED;
   } else if (state.httpTokens === 'required') {
     return UNAUTHORIZED;
   }

@@ -21,8 +21,8 @@ export class ImdsTokens {
   }
 
   /** The TTL in seconds if the header value is a whole number 1..21600, else undefined (the caller answers 400). */
-  static parseTtl(header: string | string[] | undefined): number | undefined {
-    if (typeof header !== 'string' || !/^\d{1,5}$/.test(header)) return undefined;
+  static parseTtl(header: string | undefined): number | undefined {
+    if (header === undefined || !/^\d{1,5}$/.test(header)) return undefined;
     const ttl = Number(header);
     return ttl >= MIN_TOKEN_TTL && ttl <= MAX_TOKEN_TTL ? ttl : undefined;
   }

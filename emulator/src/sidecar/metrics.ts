@@ -15,11 +15,20 @@ export function createMetrics(
   now: () => number = Date.now,
 ): SidecarMetrics {
   const registry = new Registry();
-  const requests = new Counter({
+  // The hot path only bumps a plain number; prom-client's labelled inc() hashes the label set on every call.
+  const counts = new Map<
+    string,
+    { labels: { path: PathClass; status: string; imds: string }; value: number }
+  >();
+  new Counter({
     name: 'imds_emulator_imds_requests_total',
     help: 'IMDS requests by kind of path (token, list, credentials, other), HTTP status and IMDS version (v1, v2)',
     labelNames: ['path', 'status', 'imds'],
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const { labels, value } of counts.values()) this.inc(labels, value);
+    },
   });
   const stsCalls = new Counter({
     name: 'imds_emulator_sts_calls_total',
@@ -41,19 +50,17 @@ export function createMetrics(
       this.set(at === undefined ? 0 : Math.max(0, (at - now()) / 1000));
     },
   });
-  // Label lookups hash the label set; the hot path reuses one child per label combination.
-  const children = new Map<string, ReturnType<typeof requests.labels>>();
   return {
     registry,
     request(pathClass, status, v2) {
-      const imds = v2 ? 'v2' : 'v1';
-      const key = `${pathClass} ${status} ${imds}`;
-      let child = children.get(key);
-      if (!child) {
-        child = requests.labels({ path: pathClass, status: String(status), imds });
-        children.set(key, child);
-      }
-      child.inc();
+      const key = `${pathClass} ${status} ${v2}`;
+      const count = counts.get(key);
+      if (count) count.value++;
+      else
+        counts.set(key, {
+          labels: { path: pathClass, status: String(status), imds: v2 ? 'v2' : 'v1' },
+          value: 1,
+        });
     },
     stsCall: () => stsCalls.inc(),
     stsError: (code) => stsErrors.inc({ code }),

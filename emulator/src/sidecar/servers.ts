@@ -1,8 +1,8 @@
 /** The two HTTP servers: IMDS on loopback only, health/metrics on every interface. */
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../common/logger';
-import type { ImdsRouter } from './imds-router';
+import { type ImdsRequest, type ImdsRouter, TOKEN_HEADER, TTL_HEADER } from './imds-router';
 import type { SidecarMetrics } from './metrics';
 
 export interface Listening {
@@ -10,9 +10,15 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-function listen(server: Server, port: number, host?: string): Promise<number> {
+/** Listens; a failure (port in use, no such address) names the flag that chose the port. */
+function listen(server: Server, port: number, host: string | undefined, flag: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(err);
+    const onError = (err: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          `--${flag}: cannot listen on ${host ?? 'all interfaces'} port ${port} (${err.code ?? err.message})`,
+        ),
+      );
     server.once('error', onError);
     server.listen({ port, host, exclusive: true }, () => {
       server.off('error', onError);
@@ -33,6 +39,30 @@ function closeAll(servers: Server[]): Promise<void> {
   ).then(() => undefined);
 }
 
+const FORWARDED_HEADER = 'x-forwarded-for';
+
+/**
+ * The IMDS headers, read from the raw header list: cheaper than building `req.headers`, which the hot path would
+ * otherwise do for every request. A repeated token header is joined as Node would, and then fails validation.
+ */
+export function imdsRequest(req: IncomingMessage): ImdsRequest {
+  let token: string | undefined;
+  let ttl: string | undefined;
+  let forwarded = false;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name.length === TOKEN_HEADER.length && name.toLowerCase() === TOKEN_HEADER) {
+      token = token === undefined ? raw[i + 1] : `${token}, ${raw[i + 1]}`;
+    } else if (name.length === TTL_HEADER.length && name.toLowerCase() === TTL_HEADER) {
+      ttl = ttl === undefined ? raw[i + 1] : `${ttl}, ${raw[i + 1]}`;
+    } else if (name.length === FORWARDED_HEADER.length && name.toLowerCase() === FORWARDED_HEADER) {
+      forwarded = true;
+    }
+  }
+  return { method: req.method, url: req.url, forwarded, token, ttl };
+}
+
 /**
  * IMDS on 127.0.0.1 and ::1 (same port). Never on another interface: any process that can reach it gets the pod's
  * credentials. Without IPv6 in the pod, ::1 is skipped with a log line.
@@ -44,21 +74,22 @@ export async function startImdsServer(
   log: Logger,
 ): Promise<Listening> {
   const handler: RequestListener = (req, res) => {
-    const answer = route(req.method, req.url, req.headers);
+    const request = imdsRequest(req);
+    const answer = route(request);
     res.writeHead(answer.status, answer.headers);
     res.end(answer.body);
     metrics.request(
       answer.pathClass,
       answer.status,
-      answer.pathClass === 'token' || req.headers['x-aws-ec2-metadata-token'] !== undefined,
+      answer.pathClass === 'token' || request.token !== undefined,
     );
   };
   const v4 = createServer(handler);
-  const bound = await listen(v4, port, '127.0.0.1');
+  const bound = await listen(v4, port, '127.0.0.1', 'port');
   const servers = [v4];
   const v6 = createServer(handler);
   try {
-    await listen(v6, bound, '::1');
+    await listen(v6, bound, '::1', 'port');
     servers.push(v6);
   } catch (err) {
     log.warn(
@@ -104,6 +135,6 @@ export async function startHealthServer(
     text(404, 'not found: try /healthz, /readyz or /metrics\n');
   });
   // No host: every interface, IPv6 and IPv4, because the kubelet probes the pod IP.
-  const bound = await listen(server, port);
+  const bound = await listen(server, port, undefined, 'health-port');
   return { port: bound, close: () => closeAll([server]) };
 }

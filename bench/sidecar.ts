@@ -1,0 +1,285 @@
+/**
+ * `npm run bench:sidecar`: the sidecar's credential GETs against a bare Node http server that returns the same
+ * bytes (the ceiling for any Node server), side by side in one run, with moto as the STS peer. Writes the
+ * `sidecar` section of BENCHMARKS.md.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { serviceAccountJwt } from '../test/support/jwt';
+import { startMoto, stopProcess } from '../test/support/moto';
+import { freePort } from '../test/support/ports';
+import { type LoadResult, runLoad } from './lib/load';
+import { cpuSeconds, rssMiB } from './lib/proc';
+import { machineLine, writeBenchmarkSection } from './lib/report';
+
+const BIN = resolve(__dirname, '../emulator/bin/imds-emulator.js');
+const ROLE_ARN = 'arn:aws:iam::123456789012:role/bench-role';
+const CREDS_PATH = '/latest/meta-data/iam/security-credentials/bench-role';
+const CONCURRENCY = [1, 16, 64];
+const SECONDS = 4;
+const ROUNDS = 2;
+const WARMUP_SECONDS = 1;
+const FIXED_RATE = 1000;
+const STARTS = 3;
+
+/** A bare Node http server answering every request with the given bytes and headers: the ceiling. */
+const BARE_SERVER = `
+const { readFileSync } = require('node:fs');
+const body = readFileSync(process.env.BODY_FILE);
+const headers = { 'content-type': 'text/plain', 'content-length': body.length };
+require('node:http').createServer((req, res) => { res.writeHead(200, headers); res.end(body); })
+  .listen(Number(process.env.PORT), '127.0.0.1');
+`;
+
+interface Server {
+  readonly name: string;
+  readonly url: string;
+  readonly child: ChildProcess;
+  readonly headers?: Record<string, string>;
+}
+
+function get(url: string, headers: Record<string, string> = {}, method = 'GET') {
+  return new Promise<{ status: number; body: string }>((done) => {
+    const req = request(url, { method, headers, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      res.on('end', () => done({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', () => done({ status: 0, body: '' }));
+    req.end();
+  });
+}
+
+/** Milliseconds from spawning `start()` until `url` first answers 200. */
+async function untilFirstAnswer(
+  url: string,
+  start: () => ChildProcess,
+): Promise<{ ms: number; child: ChildProcess }> {
+  const t0 = process.hrtime.bigint();
+  const child = start();
+  for (;;) {
+    if ((await get(url)).status === 200) return { ms: Number(process.hrtime.bigint() - t0) / 1e6, child };
+    if (child.exitCode !== null) throw new Error(`${url}: server exited with ${child.exitCode}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+function spawnSidecar(port: number, healthPort: number, tokenFile: string, sts: string): ChildProcess {
+  return spawn(
+    process.execPath,
+    [BIN, 'sidecar', '--role-arn', ROLE_ARN, '--token-file', tokenFile, '--sts-endpoint', sts],
+    {
+      stdio: 'ignore',
+      env: {
+        PATH: process.env.PATH,
+        IMDS_EMULATOR_PORT: String(port),
+        IMDS_EMULATOR_HEALTH_PORT: String(healthPort),
+        IMDS_EMULATOR_POD_NAMESPACE: 'bench',
+        IMDS_EMULATOR_POD_NAME: 'bench-pod',
+      },
+    },
+  );
+}
+
+function spawnBare(port: number, bodyFile: string): ChildProcess {
+  return spawn(process.execPath, ['-e', BARE_SERVER], {
+    stdio: 'ignore',
+    env: { PATH: process.env.PATH, PORT: String(port), BODY_FILE: bodyFile },
+  });
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+interface Row extends LoadResult {
+  readonly server: string;
+  readonly concurrency: number;
+  readonly cpuMicrosPerRequest: number;
+}
+
+async function measure(server: Server, connections: number, rate?: number, warmUp = true): Promise<Row> {
+  const load = { url: server.url, headers: server.headers, connections };
+  if (warmUp) await runLoad({ ...load, durationSeconds: WARMUP_SECONDS, rate });
+  const pid = server.child.pid as number;
+  const cpuBefore = cpuSeconds(pid);
+  const result = await runLoad({ ...load, durationSeconds: SECONDS, rate });
+  const cpu = cpuSeconds(pid) - cpuBefore;
+  return {
+    ...result,
+    server: server.name,
+    concurrency: connections,
+    cpuMicrosPerRequest: result.requests ? (cpu * 1e6) / result.requests : 0,
+  };
+}
+
+/** Field-wise median of the rounds of one row; errors are summed. */
+function medianRow(rounds: Row[]): Row {
+  const m = (pick: (r: Row) => number) => median(rounds.map(pick));
+  return {
+    ...rounds[0],
+    requests: m((r) => r.requests),
+    requestsPerSecond: m((r) => r.requestsPerSecond),
+    p50Ms: m((r) => r.p50Ms),
+    p99Ms: m((r) => r.p99Ms),
+    cpuMicrosPerRequest: m((r) => r.cpuMicrosPerRequest),
+    errors: rounds.reduce((sum, r) => sum + r.errors, 0),
+    non2xx: rounds.reduce((sum, r) => sum + r.non2xx, 0),
+  };
+}
+
+const fmt = (n: number, digits = 0) => n.toFixed(digits);
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'imds-bench-'));
+  const tokenFile = join(dir, 'token');
+  writeFileSync(tokenFile, serviceAccountJwt({ namespace: 'bench', serviceAccount: 'bench' }));
+  const machine = machineLine();
+  const moto = await startMoto();
+  const children: ChildProcess[] = [];
+  try {
+    // Start-up: process spawn to the first credentials document served (includes the STS call to moto).
+    const starts: number[] = [];
+    const bareStarts: number[] = [];
+    const bodyFile = join(dir, 'body');
+    writeFileSync(bodyFile, 'warm-up');
+    for (let i = 0; i < STARTS; i++) {
+      const [port, health, barePort] = [await freePort(), await freePort(), await freePort()];
+      const sidecar = await untilFirstAnswer(`http://127.0.0.1:${port}${CREDS_PATH}`, () =>
+        spawnSidecar(port, health, tokenFile, moto.endpoint),
+      );
+      starts.push(sidecar.ms);
+      await stopProcess(sidecar.child);
+      const bare = await untilFirstAnswer(`http://127.0.0.1:${barePort}/`, () =>
+        spawnBare(barePort, bodyFile),
+      );
+      bareStarts.push(bare.ms);
+      await stopProcess(bare.child);
+    }
+
+    const [port, health, barePort] = [await freePort(), await freePort(), await freePort()];
+    const sidecarUrl = `http://127.0.0.1:${port}${CREDS_PATH}`;
+    const sidecarChild = (
+      await untilFirstAnswer(sidecarUrl, () => spawnSidecar(port, health, tokenFile, moto.endpoint))
+    ).child;
+    children.push(sidecarChild);
+    const document = (await get(sidecarUrl)).body;
+    writeFileSync(bodyFile, document);
+    const bareChild = (
+      await untilFirstAnswer(`http://127.0.0.1:${barePort}/`, () => spawnBare(barePort, bodyFile))
+    ).child;
+    children.push(bareChild);
+    const token = (
+      await get(
+        `http://127.0.0.1:${port}/latest/api/token`,
+        { 'x-aws-ec2-metadata-token-ttl-seconds': '21600' },
+        'PUT',
+      )
+    ).body;
+    const bare: Server = {
+      name: 'bare node http (ceiling)',
+      url: `http://127.0.0.1:${barePort}${CREDS_PATH}`,
+      child: bareChild,
+    };
+    const v1: Server = { name: 'imds-emulator sidecar, IMDSv1 GET', url: sidecarUrl, child: sidecarChild };
+    const v2: Server = {
+      ...v1,
+      name: 'imds-emulator sidecar, IMDSv2 GET',
+      headers: { 'x-aws-ec2-metadata-token': token },
+    };
+
+    await new Promise((r) => setTimeout(r, 1000));
+    const idle = { sidecar: rssMiB(sidecarChild.pid as number), bare: rssMiB(bareChild.pid as number) };
+
+    // Rows alternate between the servers, round after round, so both see the same machine conditions.
+    const plan: [Server, number][] = CONCURRENCY.flatMap((c): [Server, number][] =>
+      c === 16
+        ? [
+            [bare, c],
+            [v1, c],
+            [v2, c],
+          ]
+        : [
+            [bare, c],
+            [v1, c],
+          ],
+    );
+    const rounds = plan.map((): Row[] => []);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, [server, c]] of plan.entries())
+        rounds[i].push(await measure(server, c, undefined, round === 0));
+    }
+    const rows = rounds.map(medianRow);
+    const fixed = [
+      await measure(bare, 8, FIXED_RATE),
+      await measure(v1, 8, FIXED_RATE),
+      await measure(v2, 8, FIXED_RATE),
+    ];
+    const peak = {
+      sidecar: rssMiB(sidecarChild.pid as number, 'VmHWM'),
+      bare: rssMiB(bareChild.pid as number, 'VmHWM'),
+    };
+
+    const ceiling = (c: number) =>
+      rows.find((r) => r.concurrency === c && r.server === bare.name)?.requestsPerSecond ?? 1;
+    const table = (list: Row[]) =>
+      list
+        .map(
+          (r) =>
+            `| ${r.server} | ${r.concurrency} | ${fmt(r.requestsPerSecond)} | ${fmt((100 * r.requestsPerSecond) / ceiling(r.concurrency))}% | ${fmt(r.p50Ms, 3)} | ${fmt(r.p99Ms, 3)} | ${fmt(r.cpuMicrosPerRequest)} | ${r.errors + r.non2xx} |`,
+        )
+        .join('\n');
+    const c16 = rows.find((r) => r.concurrency === 16 && r.server === v1.name) as Row;
+    const share16 = c16.requestsPerSecond / ceiling(16);
+    const p99Fixed = Math.max(fixed[1].p99Ms, fixed[2].p99Ms);
+    const rssRatio = Math.max(idle.sidecar / idle.bare, peak.sidecar / peak.bare);
+    const met = (ok: boolean) => (ok ? 'met' : '**NOT met**');
+    const markdown = `
+## Sidecar: credential GETs (\`npm run bench:sidecar\`)
+
+Measured ${machine}. autocannon on loopback, keep-alive; each row is the median of ${ROUNDS} rounds of ${SECONDS} s
+(after a ${WARMUP_SECONDS} s warm-up), rows alternating between the servers in one run; latency percentiles from every
+response's own hrtime duration. Every request is \`GET ${CREDS_PATH}\`; the bare server is a separate
+Node process answering every request with the same document bytes (the ceiling for a Node server). The sidecar is the
+compiled CLI with moto as its STS. The machine is shared with other jobs, so rates vary between runs; CPU µs per
+request (from /proc) is the steadier measure of the sidecar's own cost.
+
+| server | concurrency | GETs/s | of ceiling | p50 ms | p99 ms | server CPU µs/GET | errors |
+| --- | --: | --: | --: | --: | --: | --: | --: |
+${table(rows)}
+
+Fixed rate of ${FIXED_RATE} requests/s over 8 connections, ${SECONDS} s:
+
+| server | p50 ms | p99 ms | server CPU µs/GET | errors |
+| --- | --: | --: | --: | --: |
+${fixed.map((r) => `| ${r.server} | ${fmt(r.p50Ms, 3)} | ${fmt(r.p99Ms, 3)} | ${fmt(r.cpuMicrosPerRequest)} | ${r.errors + r.non2xx} |`).join('\n')}
+
+| memory (RSS) | sidecar | bare server | ratio |
+| --- | --: | --: | --: |
+| idle, after start-up | ${fmt(idle.sidecar, 1)} MiB | ${fmt(idle.bare, 1)} MiB | ${fmt(idle.sidecar / idle.bare, 2)}x |
+| peak, after all load | ${fmt(peak.sidecar, 1)} MiB | ${fmt(peak.bare, 1)} MiB | ${fmt(peak.sidecar / peak.bare, 2)}x |
+
+Process start to first successful credentials answer (median of ${STARTS}; the sidecar's includes its STS call):
+sidecar ${fmt(median(starts))} ms (${starts.map((s) => fmt(s)).join(', ')}), bare server to its first answer
+${fmt(median(bareStarts))} ms.
+
+Targets: throughput ≥ 80% of the ceiling at concurrency 16 — ${fmt(100 * share16)}% (${met(share16 >= 0.8)});
+p99 < 2 ms at ${FIXED_RATE} requests/s — ${fmt(p99Fixed, 2)} ms (${met(p99Fixed < 2)}); RSS within 1.25x of the bare
+server — ${fmt(rssRatio, 2)}x (${met(rssRatio <= 1.25)}).
+`;
+    writeBenchmarkSection('sidecar', markdown);
+    process.stdout.write(markdown);
+  } finally {
+    await Promise.all(children.map((child) => stopProcess(child)));
+    await moto.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:sidecar failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
