@@ -102,7 +102,20 @@ export function createImdsRouter(state: ImdsState): ImdsRouter {
   // Exactly one line, no trailing newline: botocore uses the body as the role name as-is.
   const listing = ok(prepare(state.roleName, 'text/plain'), 'list');
   const known = targets(state.roleName);
-  return (request) => route(request, state, known, listing);
+  // The credential responses are built once per STS refresh, not per request.
+  let servedFor: ServedCredentials | undefined;
+  let responses: Record<'credentials' | 'credentials-extended', ImdsResponse> | undefined;
+  const credentialResponses = (creds: ServedCredentials) => {
+    if (creds !== servedFor || !responses) {
+      servedFor = creds;
+      responses = {
+        credentials: ok(creds.legacy, 'credentials'),
+        'credentials-extended': ok(creds.extended, 'credentials'),
+      };
+    }
+    return responses;
+  };
+  return (request) => route(request, state, known, listing, credentialResponses);
 }
 
 function route(
@@ -110,6 +123,9 @@ function route(
   state: ImdsState,
   known: Map<string, Target>,
   listing: ImdsResponse,
+  credentialResponses: (
+    creds: ServedCredentials,
+  ) => Record<'credentials' | 'credentials-extended', ImdsResponse>,
 ): ImdsResponse {
   // The real IMDS refuses anything that came through a proxy: a proxy in the pod must not hand out its credentials.
   if (request.forwarded) return FORBIDDEN;
@@ -141,5 +157,5 @@ function route(
   if (found === 'list') return listing;
   const creds = state.credentials();
   if (!creds || creds.expiresAt <= state.now()) return UNAVAILABLE;
-  return ok(found === 'credentials' ? creds.legacy : creds.extended, 'credentials');
+  return credentialResponses(creds)[found];
 }

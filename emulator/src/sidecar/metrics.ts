@@ -9,15 +9,18 @@ export interface SidecarMetrics extends RefresherMetrics {
   request(pathClass: PathClass, status: number, v2: boolean): void;
 }
 
+const PATH_CLASSES: readonly PathClass[] = ['token', 'list', 'credentials', 'other'];
+
 /** `expiresAt` reports the epoch ms at which the held credentials expire, or undefined when none are held. */
 export function createMetrics(
   expiresAt: () => number | undefined,
   now: () => number = Date.now,
 ): SidecarMetrics {
   const registry = new Registry();
-  // The hot path only bumps a plain number; prom-client's labelled inc() hashes the label set on every call.
+  // The hot path only bumps a plain number under a numeric key; prom-client's labelled inc() hashes the label set
+  // on every call.
   const counts = new Map<
-    string,
+    number,
     { labels: { path: PathClass; status: string; imds: string }; value: number }
   >();
   new Counter({
@@ -53,7 +56,7 @@ export function createMetrics(
   return {
     registry,
     request(pathClass, status, v2) {
-      const key = `${pathClass} ${status} ${v2}`;
+      const key = (PATH_CLASSES.indexOf(pathClass) * 1000 + status) * 2 + (v2 ? 1 : 0);
       const count = counts.get(key);
       if (count) count.value++;
       else
