@@ -5,35 +5,21 @@
  * concurrency 1 and 16, alternating, after a warm-up. Writes the `webhook` section of BENCHMARKS.md.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateCa, issueServingCert } from '../emulator/src/webhook/certs/generate';
 import { freePort } from '../test/support/ports';
 import { podReview } from '../test/webhook/server/reviews';
-
-// autocannon ships no types; only what is used here. (bench/lib, the shared runner, was not committed when this was written.)
-interface Histogram {
-  average: number;
-  total: number;
-  p50: number;
-  p99: number;
-}
-type Autocannon = (options: Record<string, unknown>) => Promise<{
-  requests: Histogram;
-  latency: Histogram;
-  errors: number;
-  non2xx: number;
-  timeouts: number;
-}>;
-const autocannon = require('autocannon') as Autocannon;
+import { runLoad } from './lib/load';
+import { cpuSeconds, rssMiB } from './lib/proc';
+import { machineLine, writeBenchmarkSection } from './lib/report';
 
 const ROOT = join(__dirname, '..');
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
 /** Rounds per row, alternating the two servers; the median is reported (the machine is shared, runs are noisy). */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const CLOCK_TICKS = 100; // USER_HZ on Linux
 const CONCURRENCY = [1, 16];
 
 /** The ceiling: TLS and HTTP only, the body read and dropped, a fixed answer. */
@@ -61,10 +47,16 @@ interface Run {
   cpuUs: number;
 }
 
-/** utime + stime of a process, in seconds. */
-function cpuSeconds(pid: number | undefined): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+function load(port: number, connections: number, body: string, durationSeconds: number) {
+  return runLoad({
+    url: `https://127.0.0.1:${port}/mutate`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections,
+    durationSeconds,
+    tls: { rejectUnauthorized: false },
+  });
 }
 
 function median(values: number[]): number {
@@ -123,45 +115,9 @@ function postOnce(port: number, body: string): Promise<string> {
   });
 }
 
-async function load(port: number, connections: number, body: string, duration: number) {
-  return autocannon({
-    url: `https://127.0.0.1:${port}/mutate`,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body,
-    connections,
-    pipelining: 1,
-    duration,
-  });
-}
-
-function rssMiB(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1]);
-  return Math.round((kib / 1024) * 10) / 10;
-}
-
-/** Replaces only the `<!-- bench:webhook -->` … `<!-- /bench:webhook -->` block of BENCHMARKS.md. */
-function writeSection(markdown: string): void {
-  const file = join(ROOT, 'BENCHMARKS.md');
-  const open = '<!-- bench:webhook -->';
-  const close = '<!-- /bench:webhook -->';
-  const block = `${open}\n${markdown.trim()}\n${close}`;
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const start = current.indexOf(open);
-  const end = current.indexOf(close);
-  const next =
-    start >= 0 && end > start
-      ? current.slice(0, start) + block + current.slice(end + close.length)
-      : `${current.trimEnd()}\n\n${block}\n`;
-  writeFileSync(file, next);
-}
-
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-webhook-'));
-  const loadAtStart = loadavg()
-    .map((l) => l.toFixed(1))
-    .join(', ');
+  const machine = machineLine();
   const children: ChildProcess[] = [];
   try {
     const ca = await generateCa('bench-ca', new Date(), 3600);
@@ -173,27 +129,28 @@ async function main(): Promise<void> {
 
     // The review every request carries: a Deployment-made pod that opts in, so each one is a full mutation.
     const body = JSON.stringify(podReview());
-    const webhookPort = await freePort();
-    const webhookLog = join(dir, 'webhook.log');
-    const webhook = await startProcess(
-      [
+    const startWebhook = async (name: string, extra: string[]) => {
+      const port = await freePort();
+      const args = [
         join(ROOT, 'emulator', 'bin', 'imds-emulator.js'),
         'webhook',
         '--image=ghcr.io/imds-emulator/imds-emulator:0.1.0',
         `--tls-cert=${cert}`,
         `--tls-key=${key}`,
-        `--port=${webhookPort}`,
+        `--port=${port}`,
         `--health-port=${await freePort()}`,
         '--bind-address=127.0.0.1',
         '--sidecar-mode=native',
         '--namespace-policy=false',
-      ],
-      {},
-      webhookLog,
-      webhookPort,
-      body,
-    );
-    children.push(webhook);
+        ...extra,
+      ];
+      const child = await startProcess(args, {}, join(dir, `${name}.log`), port, body);
+      children.push(child);
+      return { child, port };
+    };
+    const { child: webhook, port: webhookPort } = await startWebhook('webhook', []);
+    // The same webhook without its per-review log line, to show what that line costs.
+    const quiet = await startWebhook('webhook-quiet', ['--log-level=warn']);
     const answer = await postOnce(webhookPort, body);
     if (!answer.includes('"patchType":"JSONPatch"'))
       throw new Error(`the bench review was not mutated: ${answer}`);
@@ -212,6 +169,7 @@ async function main(): Promise<void> {
     const servers = [
       { name: 'bare node https (ceiling)', port: barePort, pid: bare.pid },
       { name: 'imds-emulator webhook', port: webhookPort, pid: webhook.pid },
+      { name: 'imds-emulator webhook, --log-level=warn', port: quiet.port, pid: quiet.child.pid },
     ];
     for (const s of servers) await load(s.port, 16, body, 2); // warm-up: JIT, TLS sessions
     const runs: Run[] = [];
@@ -219,20 +177,20 @@ async function main(): Promise<void> {
       const rounds = new Map<string, Run[]>(servers.map((s) => [s.name, []]));
       for (let round = 0; round < ROUNDS; round++) {
         for (const s of servers) {
-          const cpuBefore = cpuSeconds(s.pid);
+          const cpuBefore = cpuSeconds(s.pid as number);
           const r = await load(s.port, connections, body, DURATION_S);
-          const cpu = cpuSeconds(s.pid) - cpuBefore;
+          const cpu = cpuSeconds(s.pid as number) - cpuBefore;
           rounds.get(s.name)?.push({
             server: s.name,
             connections,
-            rps: r.requests.average,
-            p50: r.latency.p50,
-            p99: r.latency.p99,
-            errors: r.errors + r.non2xx + r.timeouts,
-            cpuUs: (cpu / Math.max(1, r.requests.total)) * 1e6,
+            rps: r.requestsPerSecond,
+            p50: r.p50Ms,
+            p99: r.p99Ms,
+            errors: r.errors + r.non2xx,
+            cpuUs: (cpu / Math.max(1, r.requests)) * 1e6,
           });
           process.stdout.write(
-            `${s.name} c${connections}: ${Math.round(r.requests.average)} req/s, p99 ${r.latency.p99} ms\n`,
+            `${s.name} c${connections}: ${Math.round(r.requestsPerSecond)} req/s, p99 ${r.p99Ms.toFixed(2)} ms\n`,
           );
         }
       }
@@ -249,41 +207,50 @@ async function main(): Promise<void> {
         });
       }
     }
-    const rss = { now: rssMiB(webhook.pid, 'VmRSS'), peak: rssMiB(webhook.pid, 'VmHWM') };
-    const bareRss = rssMiB(bare.pid, 'VmRSS');
+    const mib = (pid: number | undefined, field?: 'VmRSS' | 'VmHWM') =>
+      rssMiB(pid as number, field).toFixed(1);
+    const rss = { now: mib(webhook.pid), peak: mib(webhook.pid, 'VmHWM') };
+    const bareRss = mib(bare.pid);
 
     const rows = runs.map((r) => {
       const ceiling = runs.find(
         (b) => b.connections === r.connections && b.server === servers[0].name,
       ) as Run;
       const share = r === ceiling ? '100%' : `${Math.round((r.rps / ceiling.rps) * 100)}%`;
-      return `| ${r.server} | ${r.connections} | ${Math.round(r.rps)} | ${share} | ${r.p50} | ${r.p99} | ${Math.round(r.cpuUs)} | ${r.errors} |`;
+      return `| ${r.server} | ${r.connections} | ${Math.round(r.rps)} | ${share} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${Math.round(r.cpuUs)} | ${r.errors} |`;
     });
     const webhook16 = runs.find((r) => r.connections === 16 && r.server === servers[1].name) as Run;
     const bare16 = runs.find((r) => r.connections === 16 && r.server === servers[0].name) as Run;
+    const quiet16 = runs.find((r) => r.connections === 16 && r.server === servers[2].name) as Run;
     const share16 = webhook16.rps / bare16.rps;
     const markdown = [
       '## Webhook: AdmissionReviews over HTTPS (`npm run bench:webhook`)',
       '',
-      `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version};`,
-      `autocannon, keep-alive, median of ${ROUNDS} alternating rounds of ${DURATION_S} s per row after a 2 s warm-up. Every request is the same AdmissionReview of a`,
-      'Deployment-made pod that opts in, so the webhook does a full mutation (decision, JSON Patch, base64, review log',
-      'line); the bare server answers with that same response without doing any work. Both are separate processes on',
-      'loopback, on a machine other jobs share (load average at the start: ' +
-        `${loadAtStart}), so rates and latencies vary from run to run; the CPU time each server process spends per`,
-      "review (from /proc, independent of that load) is the steadier measure of the webhook's own cost.",
+      `Measured ${machine}.`,
+      `autocannon (bench/lib), keep-alive, median of ${ROUNDS} alternating rounds of ${DURATION_S} s per row after a`,
+      '2 s warm-up; latencies are per-response hrtime. Every request is the same AdmissionReview of a Deployment-made',
+      'pod that opts in, so the webhook does a full mutation (decision, JSON Patch, base64, review log line); the bare',
+      'server answers with that same response without doing any work. Both are separate processes on loopback, on a',
+      'machine other jobs share, so rates and latencies vary from run to run; the CPU time each server process spends',
+      "per review (from /proc, independent of that load) is the steadier measure of the webhook's own cost.",
       '',
       '| server | concurrency | reviews/s | of ceiling | p50 ms | p99 ms | server CPU µs/review | errors |',
       '| --- | --: | --: | --: | --: | --: | --: | --: |',
       ...rows,
       '',
+      `At concurrency 16 the webhook spends ${Math.round(webhook16.cpuUs - bare16.cpuUs)} µs of CPU per review beyond ` +
+        `what TLS and HTTP cost the bare server; ${Math.round(webhook16.cpuUs - quiet16.cpuUs)} µs of it is the ` +
+        'per-review log line (pino with secret redaction), visible in the `--log-level=warn` rows; the rest is reading ' +
+        'and parsing the review, the admission decision and JSON Patch, and serializing the answer. The process is ' +
+        'single-threaded, so its throughput is bounded by that CPU time.',
+      '',
       `Webhook RSS after the run: ${rss.now} MiB (peak ${rss.peak} MiB); bare server: ${bareRss} MiB.`,
       '',
       `Targets: ≥ 70% of the ceiling's throughput — ${Math.round(share16 * 100)}% at concurrency 16 ` +
-        `(${share16 >= 0.7 ? 'met' : 'NOT met'}); p99 < 10 ms at concurrency 16 — ${webhook16.p99} ms ` +
+        `(${share16 >= 0.7 ? 'met' : 'NOT met'}); p99 < 10 ms at concurrency 16 — ${webhook16.p99.toFixed(2)} ms ` +
         `(${webhook16.p99 < 10 ? 'met' : 'NOT met'}).`,
     ].join('\n');
-    writeSection(markdown);
+    writeBenchmarkSection('webhook', markdown);
     process.stdout.write(`\n${markdown}\n`);
   } finally {
     for (const child of children) child.kill('SIGTERM');
