@@ -64,7 +64,7 @@ function replica(secrets: CertSecretStore, webhooks: WebhookConfigStore, clock: 
     certValiditySeconds: 3000,
     syncSeconds: 30,
     logger: silent,
-    onServing: (m) => served.push(m),
+    onServing: (m) => served.push(m) > 0,
     now: () => clock.now,
   });
   return { certs, served };

@@ -44,8 +44,8 @@ export interface SelfManagedOptions {
   certValiditySeconds: number;
   syncSeconds: number;
   logger: Logger;
-  /** Called with the pair to serve whenever it differs from the last one. */
-  onServing(material: ServingMaterial): void;
+  /** Called with the pair to serve whenever it differs from the last accepted one; false if it was refused. */
+  onServing(material: ServingMaterial): boolean;
   now?: () => number;
 }
 
@@ -179,14 +179,15 @@ export class SelfManagedCerts {
   }
 
   private serve(material: CertMaterial): void {
-    const key = material.certPem + material.caBundlePem;
+    const key = material.certPem + material.keyPem + material.caBundlePem;
     if (key === this.served) return;
-    this.served = key;
-    this.options.onServing({
+    // A refused pair is offered again next sync (and logged by the receiver each time).
+    const accepted = this.options.onServing({
       certPem: material.certPem,
       keyPem: material.keyPem,
       caBundlePem: material.caBundlePem,
     });
+    if (accepted) this.served = key;
   }
 
   private async publishBundle(bundlePem: string, webhooks: WebhookEntry[] | undefined): Promise<void> {
