@@ -23,15 +23,18 @@ function readmeSection(command: string): string {
 }
 
 describe('README', () => {
-  it.each(['sidecar', 'webhook', 'init'])('documents every flag of %s with its environment variable', (command) => {
-    const section = readmeSection(command);
-    const flags = helpFlags(command);
-    expect(flags.length).toBeGreaterThan(2);
-    for (const flag of flags) {
-      expect(section).toContain(`\`${flag}\``);
-      expect(section).toContain(`IMDS_EMULATOR_${flag.slice(2).replace(/-/g, '_').toUpperCase()}`);
-    }
-  });
+  it.each(['sidecar', 'webhook', 'init'])(
+    'documents every flag of %s with its environment variable',
+    (command) => {
+      const section = readmeSection(command);
+      const flags = helpFlags(command);
+      expect(flags.length).toBeGreaterThan(2);
+      for (const flag of flags) {
+        expect(section).toContain(`\`${flag}\``);
+        expect(section).toContain(`IMDS_EMULATOR_${flag.slice(2).replace(/-/g, '_').toUpperCase()}`);
+      }
+    },
+  );
 
   it('gives exactly two set-up commands, the second being the one .ci/run runs', () => {
     const setup = readme.slice(readme.indexOf('## Set-up'));
