@@ -3,6 +3,7 @@
  * and that no secret reaches the logs.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { Agent, get } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
@@ -132,13 +133,22 @@ describe('imds-emulator sidecar (process)', () => {
         headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '60' },
       });
       const creds = await served(endpoint, true);
+      // An app holding a keep-alive connection open must not keep the sidecar from exiting.
+      const keepAlive = new Agent({ keepAlive: true });
+      await new Promise((done) =>
+        get(`${endpoint}/latest/meta-data/iam/security-credentials/`, { agent: keepAlive }, (res) =>
+          res.resume().on('end', done),
+        ),
+      );
       const signalledAt = Date.now();
       proc.child.kill('SIGTERM');
       await eventually(async () => (await http(`${health}/readyz`)).status === 503, 1500);
       expect((await served(endpoint)).AccessKeyId).toBe(creds.AccessKeyId);
       const { code, at } = await proc.exited;
+      keepAlive.destroy();
       expect(code).toBe(0);
       expect(at - signalledAt).toBeGreaterThanOrEqual(2000);
+      expect(at - signalledAt).toBeLessThan(6000);
       const { stdout, stderr } = proc.output();
       const lines = stdout
         .trim()

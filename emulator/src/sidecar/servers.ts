@@ -27,12 +27,19 @@ function listen(server: Server, port: number, host: string | undefined, flag: st
   });
 }
 
+/** Grace for requests in flight when the servers close; after it, remaining connections are cut. */
+const CLOSE_GRACE_MS = 1000;
+
 function closeAll(servers: Server[]): Promise<void> {
   return Promise.all(
     servers.map(
       (server) =>
         new Promise<void>((resolve) => {
-          server.close(() => resolve());
+          const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
+          server.close(() => {
+            clearTimeout(cut);
+            resolve();
+          });
           server.closeIdleConnections();
         }),
     ),
