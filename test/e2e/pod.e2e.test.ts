@@ -14,7 +14,7 @@ import { serviceAccountJwt } from '../support/jwt';
 import { type RunningMoto, startMoto, stopProcess } from '../support/moto';
 import { freePort } from '../support/ports';
 import { exec, execOk, StepTimer } from './support/exec';
-import { attachPodNetwork, natRules, type PodNetwork } from './support/network';
+import { attachPodNetwork, natRules, type PodNetwork, redirectedConnections } from './support/network';
 import { inspect, loadImage, podman, podmanTry } from './support/podman';
 import { admissionReview, SCENARIOS, type Scenario } from './support/pods';
 import { type PodManifest, translateForPodman } from './support/translate';
@@ -274,6 +274,7 @@ describe.each(SCENARIOS.map((s, i) => [s.title, s, i] as const))(
         expect(rules).toContain('fd00:ec2::254');
 
         const app = `${podName}-app`;
+        let sdkStart = { ipv4: 0, ipv6: 0 };
         const results = await timer.step(
           `[${scenario.roleName}] clients: IMDS v4+v6, aws CLI, boto3, JS v3`,
           async () => {
@@ -281,6 +282,7 @@ describe.each(SCENARIOS.map((s, i) => [s.title, s, i] as const))(
             for (const base of ['http://169.254.169.254', 'http://[fd00:ec2::254]']) {
               out.push(await runClient(app, ['python3', '/opt/e2e/scripts/imds.py', base]));
             }
+            sdkStart = await redirectedConnections(netns);
             const identity = JSON.parse(
               await podman(
                 [
@@ -327,6 +329,17 @@ describe.each(SCENARIOS.map((s, i) => [s.title, s, i] as const))(
           expect(r.arn).toMatch(new RegExp(`^arn:aws:sts::\\d{12}:assumed-role/${scenario.roleName}/.+`));
         }
         expect(results.find((r) => r.client.startsWith('boto3'))?.method).toBe('iam-role');
+        // The SDK clients went to the address family the pod prefers, and only to that one.
+        const sdkEnd = await redirectedConnections(netns);
+        const [preferred, other] = scenario.ipv6Preferring
+          ? (['ipv6', 'ipv4'] as const)
+          : (['ipv4', 'ipv6'] as const);
+        expect(sdkEnd[preferred]).toBeGreaterThan(sdkStart[preferred]);
+        expect(sdkEnd[other]).toBe(sdkStart[other]);
+        if (original.spec.initContainers?.length) {
+          // The pod's own init container ran too (after the injected init step) and its work is visible.
+          expect(await podman(['exec', app, 'cat', '/work/prepared'])).toBe('ok');
+        }
 
         await timer.step(`[${scenario.roleName}] security context as run`, async () => {
           const sidecar = await inspect<{ State: { Pid: number }; HostConfig: { ReadonlyRootfs: boolean } }>(

@@ -55,3 +55,25 @@ export async function natRules(netns: string): Promise<string> {
     .filter((line) => !line.startsWith('#'))
     .join('\n');
 }
+
+/**
+ * Connections the init step's REDIRECT rules have caught so far, per family (the nat table sees the first packet of
+ * each connection), whichever backend holds them: shows which IMDS address a client really used.
+ */
+export async function redirectedConnections(netns: string): Promise<{ ipv4: number; ipv6: number }> {
+  const count = async (tools: string[], address: string) => {
+    let packets = 0;
+    for (const tool of tools) {
+      const dump = await execOk('ip', ['netns', 'exec', netns, tool, '-c', '-t', 'nat']).catch(() => '');
+      for (const line of dump.split('\n')) {
+        const counter = /^\[(\d+):\d+\] .*-d (\S+) .*REDIRECT/.exec(line);
+        if (counter?.[2].startsWith(address)) packets += Number(counter[1]);
+      }
+    }
+    return packets;
+  };
+  return {
+    ipv4: await count(['iptables-nft-save', 'iptables-legacy-save'], '169.254.169.254'),
+    ipv6: await count(['ip6tables-nft-save', 'ip6tables-legacy-save'], 'fd00:ec2::254'),
+  };
+}
