@@ -1,5 +1,5 @@
 /** Wires the sidecar together: STS fetcher, refresher, router, metrics and the two servers. */
-import type { Logger } from '../common/logger';
+import { createLogger, type Logger } from '../common/logger';
 import type { SidecarConfig } from './config';
 import { CredentialRefresher } from './credential-refresher';
 import { createImdsRouter } from './imds-router';
@@ -23,14 +23,18 @@ export interface RunningSidecar {
 }
 
 export interface SidecarOptions {
-  readonly log: Logger;
+  /** Default: a JSON logger on stdout at `config.logLevel`. */
+  readonly log?: Logger;
   /** Replaces the STS client (tests). */
   readonly fetch?: FetchCredentials;
   readonly retry?: RetryPolicy;
 }
 
-export async function startSidecar(config: SidecarConfig, options: SidecarOptions): Promise<RunningSidecar> {
-  const { log } = options;
+export async function startSidecar(
+  config: SidecarConfig,
+  options: SidecarOptions = {},
+): Promise<RunningSidecar> {
+  const log = options.log ?? createLogger('sidecar', { level: config.logLevel });
   const sts = options.fetch
     ? { fetch: options.fetch, destroy: () => undefined }
     : stsFetcher({
