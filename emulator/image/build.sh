@@ -60,9 +60,11 @@ key=$(
 rootfs=$cache/rootfs-$DEBIAN_SUITE-$arch-$key.tar
 if [ ! -f "$rootfs" ]; then
   mkdir -p "$cache"
-  bash "$here/rootfs.sh" "$rootfs.partial" "$arch" >"$work/rootfs.log" 2>&1 ||
-    { cat "$work/rootfs.log" >&2; rm -f "$rootfs.partial"; exit 1; }
-  mv "$rootfs.partial" "$rootfs"
+  # Concurrent builds each write their own partial file; the rename makes the cached layer appear whole.
+  partial=$rootfs.$$.partial
+  bash "$here/rootfs.sh" "$partial" "$arch" >"$work/rootfs.log" 2>&1 ||
+    { cat "$work/rootfs.log" >&2; rm -f "$partial"; exit 1; }
+  mv "$partial" "$rootfs"
   # Only the current definition's layer is worth keeping.
   find "$cache" -maxdepth 1 -name "rootfs-$DEBIAN_SUITE-$arch-*.tar" ! -path "$rootfs" -delete
   step "debian layer (mmdebstrap)"
@@ -94,8 +96,8 @@ umoci config --image "$image" --no-history --created="$created" --architecture="
 umoci gc --layout "$layout"
 mkdir -p "$(dirname "$out")"
 tar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner --format=posix \
-  --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime -C "$layout" -cf "$out.partial" .
-mv "$out.partial" "$out"
+  --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime -C "$layout" -cf "$out.$$.partial" .
+mv "$out.$$.partial" "$out"
 step "pack OCI archive (umoci)"
 
 node "$here/describe.js" "$layout" "$out"

@@ -33,8 +33,11 @@ mkdir -p "$app/node_modules" "$out/usr/local/bin" "$out/usr/local/share/doc/node
 integrity_var=NODE_INTEGRITY_$arch
 tgz=$cache/$node_pkg-$NODE_VERSION.tgz
 if [ ! -f "$tgz" ]; then
+  download=$(mktemp -d "$cache.XXXXXX")
+  (cd "$download" && npm pack --silent "$node_pkg@$NODE_VERSION" >/dev/null)
   mkdir -p "$cache"
-  (cd "$cache" && npm pack --silent "$node_pkg@$NODE_VERSION" >/dev/null)
+  mv "$download/$node_pkg-$NODE_VERSION.tgz" "$tgz"
+  rm -rf "$download"
 fi
 actual="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
 if [ "$actual" != "${!integrity_var}" ]; then

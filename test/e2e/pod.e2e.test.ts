@@ -22,8 +22,10 @@ import { type PodManifest, translateForPodman } from './support/translate';
 const repo = resolve(__dirname, '../..');
 const cache =
   process.env.IMAGE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'imds-emulator');
-const EMULATOR_IMAGE = 'localhost/imds-emulator:e2e';
-const CLIENTS_IMAGE = 'localhost/imds-emulator-e2e-clients:e2e';
+// Per-run names: several runs (e.g. two `npm test`s) may share the podman storage at the same time.
+const RUN = process.pid.toString(36);
+const EMULATOR_IMAGE = `localhost/imds-emulator:e2e-${RUN}`;
+const CLIENTS_IMAGE = `localhost/imds-emulator-e2e-clients:e2e-${RUN}`;
 const STS = 'http://127.0.0.1:5000';
 const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -171,6 +173,7 @@ describe.each(SCENARIOS.map((s, i) => [s.title, s, i] as const))(
         nodeModules: join(repo, 'node_modules'),
         scripts: join(__dirname, 'clients'),
       });
+      if (original.metadata.name) original.metadata.name = `${original.metadata.name}-${RUN}`;
       if (index === 0) {
         await timer.step('extract Node 22 for the JS client (from the cached npm package)', async () => {
           const env = readFileSync(join(repo, 'emulator/image/versions.env'), 'utf8');
@@ -200,7 +203,7 @@ describe.each(SCENARIOS.map((s, i) => [s.title, s, i] as const))(
       expect(names(mutated.spec.volumes)).toContain('imds-emulator-token');
 
       const tokenDir = join(work, `token-${index}`);
-      const translated = translateForPodman(mutated, { tokenDir, nameSuffix: 'x7k2p' });
+      const translated = translateForPodman(mutated, { tokenDir, nameSuffix: `${RUN}x`.slice(-5) });
       for (const line of translated.translations) process.stdout.write(`  translation: ${line}\n`);
       rmSync(tokenDir, { recursive: true, force: true });
       // Readable by the sidecar's UID 65532, as the kubelet makes a projected token.

@@ -14,7 +14,7 @@ out=$cache/e2e-clients-$key.tar
 if [ ! -f "$out" ]; then
   mkdir -p "$cache"
   SOURCE_DATE_EPOCH=0 mmdebstrap --quiet --mode=root --format=tar --variant=essential --include="$packages" \
-    --dpkgopt="$here/../../../emulator/image/dpkg-excludes.cfg" bookworm "$out.partial.tar" "$sources" >&2
-  mv "$out.partial.tar" "$out"
+    --dpkgopt="$here/../../../emulator/image/dpkg-excludes.cfg" bookworm "$out.$$.partial.tar" "$sources" >&2
+  mv "$out.$$.partial.tar" "$out"
 fi
 echo "$out"
