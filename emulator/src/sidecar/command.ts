@@ -1,15 +1,9 @@
 /** `imds-emulator sidecar`: the command line around startSidecar(). */
 import { accessSync, constants } from 'node:fs';
 import { Command, Option } from 'commander';
+import { addFlags, envName, optionKey } from '../common/flags';
 import { createLogger } from '../common/logger';
-import {
-  ConfigError,
-  envName,
-  integerFlag,
-  parseSidecarConfig,
-  type RawOptions,
-  SIDECAR_FLAGS,
-} from './config';
+import { ConfigError, integerFlag, parseSidecarConfig, type RawOptions, SIDECAR_FLAGS } from './config';
 import { startSidecar } from './sidecar';
 import { waitReady } from './wait-ready';
 
@@ -17,8 +11,7 @@ import { waitReady } from './wait-ready';
 function rawOptions(options: Record<string, unknown>): RawOptions {
   const raw: Record<string, string | undefined> = {};
   for (const flag of SIDECAR_FLAGS) {
-    const key = flag.name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    const value = options[key];
+    const value = options[optionKey(flag.name)];
     raw[flag.name] = typeof value === 'string' ? value : undefined;
   }
   return raw;
@@ -74,11 +67,7 @@ export function sidecarCommand(): Command {
   const command = new Command('sidecar').description(
     'Serve IMDS credentials for one pod from STS AssumeRoleWithWebIdentity.',
   );
-  for (const flag of SIDECAR_FLAGS) {
-    const option = new Option(`--${flag.name} <value>`, flag.description).env(envName(flag.name));
-    command.addOption(flag.default === undefined ? option : option.default(flag.default));
-  }
-  return command
+  return addFlags(command, SIDECAR_FLAGS)
     .addOption(
       new Option(
         '--wait-ready',

@@ -5,14 +5,8 @@
  */
 import { hostname } from 'node:os';
 import { parseRoleArn, REGION, type RoleArn } from '../common/aws-names';
+import { envName, type FlagSpec } from '../common/flags';
 import { sessionName } from './session-name';
-
-export interface FlagSpec {
-  /** Long flag without dashes; its env var is IMDS_EMULATOR_<NAME in upper snake case>. */
-  readonly name: string;
-  readonly description: string;
-  readonly default?: string;
-}
 
 export const DEFAULT_TOKEN_FILE = '/var/run/secrets/imds-emulator/token';
 
@@ -45,10 +39,6 @@ export const SIDECAR_FLAGS: readonly FlagSpec[] = [
   { name: 'drain-seconds', default: '5', description: 'keep serving this long after SIGTERM, then exit 0' },
   { name: 'log-level', default: 'info', description: 'trace, debug, info, warn, error, fatal or silent' },
 ];
-
-export function envName(flag: string): string {
-  return `IMDS_EMULATOR_${flag.toUpperCase().replace(/-/g, '_')}`;
-}
 
 export type HttpTokens = 'optional' | 'required';
 
