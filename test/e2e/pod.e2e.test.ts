@@ -44,7 +44,7 @@ interface ClientResult {
 }
 
 beforeAll(async () => {
-  await timer.step('build image (npm run image; Debian layer cached)', async () => {
+  await timer.step('build image (npm run image)', async () => {
     const out = await execOk('bash', [join(repo, 'emulator/image/build.sh')], {
       env: { ...process.env, IMAGE_OUTPUT: join(work, 'image.oci.tar') },
       timeoutMs: 900000,
