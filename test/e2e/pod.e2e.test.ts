@@ -10,13 +10,14 @@ import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { applyPatch, type Operation } from 'fast-json-patch';
 import { stringify } from 'yaml';
+import { exec, execOk } from '../support/exec';
 import { serviceAccountJwt } from '../support/jwt';
 import { type RunningMoto, startMoto, stopProcess } from '../support/moto';
 import { freePort } from '../support/ports';
-import { exec, execOk, StepTimer } from './support/exec';
 import { attachPodNetwork, natRules, type PodNetwork, redirectedConnections } from './support/network';
 import { inspect, loadImage, podman, podmanTry } from './support/podman';
 import { admissionReview, SCENARIOS, type Scenario } from './support/pods';
+import { StepTimer } from './support/step-timer';
 import { type PodManifest, translateForPodman } from './support/translate';
 
 const repo = resolve(__dirname, '../..');

@@ -7,6 +7,7 @@ import { Agent, get } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { collectOutput } from '../support/exec';
 import { type RunningMoto, startMoto, stopProcess } from '../support/moto';
 import { freePort } from '../support/ports';
 import { eventually, http, ROLE_ARN, served, type TempDir, tempDir } from './harness';
@@ -26,18 +27,11 @@ function start(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
     env: { ...clean, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
+  const output = collectOutput(child);
   const exited = new Promise<{ code: number | null; at: number }>((done) =>
     child.once('exit', (code) => done({ code, at: Date.now() })),
   );
-  return { child, output: () => ({ stdout, stderr }), exited };
+  return { child, output, exited };
 }
 
 describe('imds-emulator sidecar (process)', () => {

@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
+import { type ExecOptions, type ExecResult, exec } from './exec';
 import { stopProcess } from './moto';
 
 /**
@@ -18,17 +19,8 @@ export interface NetnsOptions {
   readonly ipv6?: boolean;
 }
 
-export interface CommandResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-export interface RunOptions {
-  readonly input?: string;
-  readonly env?: NodeJS.ProcessEnv;
-  readonly timeoutMs?: number;
-}
+export type CommandResult = ExecResult;
+export type RunOptions = ExecOptions;
 
 export interface TestNetns {
   readonly name: string;
@@ -139,23 +131,9 @@ function runIn(
   args: readonly string[],
   options: RunOptions,
 ): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(IP, ['netns', 'exec', name, command, ...args], {
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      env: options.env ?? process.env,
-      timeout: options.timeoutMs ?? 20000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-    if (options.input !== undefined) child.stdin?.end(options.input);
+  return exec(IP, ['netns', 'exec', name, command, ...args], {
+    ...options,
+    timeoutMs: options.timeoutMs ?? 20000,
   });
 }
 

@@ -1,4 +1,4 @@
-import { execOk } from './exec';
+import { execOk } from '../../support/exec';
 
 /**
  * The test network of one pod: podman runs the pod with `--network none` (only loopback), so the test names the

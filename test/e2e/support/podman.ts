@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { type ExecResult, exec, execOk } from './exec';
+import { type ExecResult, exec, execOk } from '../../support/exec';
 
 const podmanDir = resolve(__dirname, '../../../emulator/image/podman');
 
