@@ -4,7 +4,6 @@ import { Command, Option } from 'commander';
 import { addFlags, envName, optionKey } from '../common/flags';
 import { createLogger } from '../common/logger';
 import { ConfigError, integerFlag, parseSidecarConfig, type RawOptions, SIDECAR_FLAGS } from './config';
-import { startSidecar } from './sidecar';
 import { waitReady } from './wait-ready';
 
 /** commander's camelCase option keys back to flag names. */
@@ -38,6 +37,8 @@ async function run(options: Record<string, unknown>): Promise<void> {
   const config = parseSidecarConfig(raw);
   checkTokenFile(config.tokenFile);
   const log = createLogger('sidecar', { level: config.logLevel });
+  // Loaded only here: `--wait-ready` (a postStart hook) and the other commands do without the STS client and servers.
+  const { startSidecar } = await import('./sidecar');
   const sidecar = await startSidecar(config, { log });
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -3,7 +3,6 @@ import pino from 'pino';
 import { addFlags } from '../common/flags';
 import { createLogger } from '../common/logger';
 import { parseWebhookConfig, WEBHOOK_FLAGS } from './server/config';
-import { startWebhook } from './server/run';
 
 export function webhookCommand(): Command {
   const command = new Command('webhook').description(
@@ -18,6 +17,8 @@ export function webhookCommand(): Command {
       level: config.logLevel,
       destination: pino.destination({ dest: 1, sync: false }),
     });
+    // Loaded only here, so `imds-emulator init` and `sidecar` never load the webhook's TLS and Kubernetes libraries.
+    const { startWebhook } = await import('./server/run');
     const webhook = await startWebhook(config, logger);
     const shutdown = (signal: string) => {
       logger.info({ signal }, 'shutting down: finishing requests in flight');
