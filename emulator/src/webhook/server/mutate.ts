@@ -79,20 +79,18 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-la
 
 /** Only the identifying fields of a review go to the log: a Pod spec may carry secrets in env values. */
 function identity(body: unknown): Record<string, string> {
+  const fields: Record<string, string> = {};
   const request = (body as { request?: Record<string, unknown> } | null)?.request;
-  if (typeof request !== 'object' || request === null) return {};
+  if (typeof request !== 'object' || request === null) return fields;
   const metadata = (request.object as { metadata?: Record<string, unknown> } | undefined)?.metadata;
-  const picked: Record<string, unknown> = {
-    uid: request.uid,
-    namespace: request.namespace,
-    name: request.name ?? metadata?.name,
-    generateName: metadata?.generateName,
+  const add = (key: string, value: unknown) => {
+    if (typeof value === 'string' && value !== '') fields[key] = value.slice(0, 253);
   };
-  return Object.fromEntries(
-    Object.entries(picked)
-      .filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '')
-      .map(([k, v]) => [k, v.slice(0, 253)]),
-  );
+  add('uid', request.uid);
+  add('namespace', request.namespace);
+  add('name', request.name ?? metadata?.name);
+  add('generateName', metadata?.generateName);
+  return fields;
 }
 
 export function createMutateHandler(options: MutateHandlerOptions): Handler {
@@ -129,7 +127,10 @@ export function createMutateHandler(options: MutateHandlerOptions): Handler {
     }
     const result = options.review(body, options.settings, options.context());
     const level = result.outcome === 'skipped' ? 'debug' : result.outcome === 'invalid' ? 'warn' : 'info';
-    logger[level]({ ...identity(body), outcome: result.outcome, reason: result.reason }, 'review');
+    const fields: Record<string, string> = identity(body);
+    fields.outcome = result.outcome;
+    fields.reason = result.reason;
+    logger[level](fields, 'review');
     finish(res, started, result.outcome, result.httpStatus, result.body);
   };
 
