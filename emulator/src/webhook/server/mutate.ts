@@ -37,7 +37,7 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
  * it goes in as is (base64 needs no escaping). `"patch":""` can only be the key itself, as quotes inside a JSON string
  * are escaped, and a mutated review has no other `patch` key.
  */
-function serialize(body: unknown): string {
+export function serializeAnswer(body: unknown): string {
   const response = (body as { response?: { patch?: unknown } } | null)?.response;
   const patch = response?.patch;
   if (typeof patch !== 'string' || patch === '') return JSON.stringify(body);
@@ -48,7 +48,7 @@ function serialize(body: unknown): string {
 
 function send(res: ServerResponse, status: number, body: unknown, close = false): void {
   if (res.headersSent || res.destroyed) return;
-  const json = serialize(body);
+  const json = serializeAnswer(body);
   const headers: Record<string, string | number> = {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(json),
