@@ -10,11 +10,12 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, hotPathChild } from '../emulator/src/common/logger';
-import { type InjectionSettings, reviewAdmission } from '../emulator/src/webhook/admission';
+import { reviewAdmission } from '../emulator/src/webhook/admission';
 import { generateCa, issueServingCert } from '../emulator/src/webhook/certs/generate';
 import { createWebhookMetrics } from '../emulator/src/webhook/server/metrics';
 import { serializeAnswer } from '../emulator/src/webhook/server/mutate';
 import { freePort } from '../test/support/ports';
+import { settings } from '../test/webhook/admission/support';
 import { podReview } from '../test/webhook/server/reviews';
 import { runLoad } from './lib/load';
 import { cpuSeconds, rssMiB } from './lib/proc';
@@ -64,19 +65,7 @@ function load(port: number, connections: number, body: string, durationSeconds: 
 }
 
 /** The webhook's flag defaults, as the bench's webhook process runs with them. */
-const SETTINGS: InjectionSettings = {
-  image: 'ghcr.io/imds-emulator/imds-emulator:0.1.0',
-  imagePullPolicy: 'IfNotPresent',
-  sidecarPort: 16925,
-  sidecarHealthPort: 16926,
-  defaultRegion: 'us-east-1',
-  defaultHttpTokens: 'optional',
-  defaultSessionDuration: 3600,
-  tokenAudience: 'sts.amazonaws.com',
-  tokenExpirationSeconds: 3600,
-  resources: { cpuRequest: '10m', memoryRequest: '64Mi', cpuLimit: '500m', memoryLimit: '128Mi' },
-  enforceNamespacePolicy: false,
-};
+const SETTINGS = settings({ enforceNamespacePolicy: false });
 
 /** Mean µs per call of `fn`, after a warm-up. */
 function perCall(fn: () => unknown, calls = 50_000): number {
