@@ -57,6 +57,10 @@ async function mustRun(ns: TestNetns, command: string, args: string[]): Promise<
   if (result.code !== 0) throw new Error(`${command} ${args.join(' ')}: ${result.stderr}`);
 }
 
+/** An unrelated filter rule, as a CNI or mesh of that backend would leave in the pod's namespace. */
+const acceptUdp = (ns: TestNetns, binary: string, dport: string) =>
+  mustRun(ns, binary, ['-t', 'filter', '-A', 'OUTPUT', '-p', 'udp', '--dport', dport, '-j', 'ACCEPT']);
+
 describe('imds-emulator init: iptables backends, for real in network namespaces', () => {
   it('works with --iptables-backend legacy and leaves nft untouched', () =>
     withNetns(async (ns) => {
@@ -69,18 +73,7 @@ describe('imds-emulator init: iptables backends, for real in network namespaces'
   it('auto-detects legacy when the namespace already has legacy rules, and stays there on re-runs', () =>
     withNetns(async (ns) => {
       // What a legacy-era CNI or mesh would have left in the pod's namespace.
-      await mustRun(ns, 'iptables-legacy', [
-        '-t',
-        'filter',
-        '-A',
-        'OUTPUT',
-        '-p',
-        'udp',
-        '--dport',
-        '9',
-        '-j',
-        'ACCEPT',
-      ]);
+      await acceptUdp(ns, 'iptables-legacy', '9');
       for (let run = 0; run < 3; run++) {
         expect(initSummary(await initOk(ns, ['--port', String(port)])).backend).toBe('legacy');
       }
@@ -92,18 +85,7 @@ describe('imds-emulator init: iptables backends, for real in network namespaces'
     withNetns(async (ns) => {
       await mustRun(ns, 'iptables-legacy', ['-t', 'mangle', '-N', 'KUBE-IPTABLES-HINT']);
       for (const dport of ['9', '19']) {
-        await mustRun(ns, 'iptables-nft', [
-          '-t',
-          'filter',
-          '-A',
-          'OUTPUT',
-          '-p',
-          'udp',
-          '--dport',
-          dport,
-          '-j',
-          'ACCEPT',
-        ]);
+        await acceptUdp(ns, 'iptables-nft', dport);
       }
       const result = await initOk(ns, ['--port', String(port)]);
       expect(initSummary(result).backend).toBe('legacy');
@@ -113,31 +95,9 @@ describe('imds-emulator init: iptables backends, for real in network namespaces'
 
   it('auto-detects nft when the nft backend holds more rules than the legacy one', () =>
     withNetns(async (ns) => {
-      await mustRun(ns, 'iptables-legacy', [
-        '-t',
-        'filter',
-        '-A',
-        'OUTPUT',
-        '-p',
-        'udp',
-        '--dport',
-        '9',
-        '-j',
-        'ACCEPT',
-      ]);
+      await acceptUdp(ns, 'iptables-legacy', '9');
       for (const dport of ['9', '19']) {
-        await mustRun(ns, 'ip6tables-nft', [
-          '-t',
-          'filter',
-          '-A',
-          'OUTPUT',
-          '-p',
-          'udp',
-          '--dport',
-          dport,
-          '-j',
-          'ACCEPT',
-        ]);
+        await acceptUdp(ns, 'ip6tables-nft', dport);
       }
       expect(initSummary(await initOk(ns, ['--port', String(port)])).backend).toBe('nft');
       await expectTraffic(ns);
