@@ -33,8 +33,8 @@ describe('common/prom', () => {
     );
     const modules: string[] = JSON.parse(loaded);
     expect(modules.some((m) => m.includes('prom-client/lib/counter.js'))).toBe(true);
-    expect(modules.filter((m) => /@opentelemetry|prom-client\/(index|lib\/defaultMetrics)\.js/.test(m))).toEqual(
-      [],
-    );
+    expect(
+      modules.filter((m) => /@opentelemetry|prom-client\/(index|lib\/defaultMetrics)\.js/.test(m)),
+    ).toEqual([]);
   });
 });
