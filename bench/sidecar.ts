@@ -25,7 +25,7 @@ const ROUNDS = 5;
 const WARMUP_SECONDS = 1;
 const FIXED_RATE = 1000;
 const STARTS = 3;
-/** Idle time before the idle RSS is read: V8's memory reducer shrinks an idle heap after about 10 s. */
+/** Idle time before the idle RSS is read: V8's memory reducer shrank the idle sidecar's heap within 15 s here. */
 const SETTLE_SECONDS = 30;
 
 /** A bare Node http server answering every request with the given bytes and headers: the ceiling. */
@@ -202,7 +202,7 @@ async function main(): Promise<void> {
       await stopProcess(bare.child);
     }
 
-    // A sidecar and a bare server answering with the sidecar's document, both answering.
+    // A sidecar, and a bare server that answers with the document the sidecar served; returns once both answer.
     const startPair = async () => {
       const [port, health, barePort] = [await freePort(), await freePort(), await freePort()];
       const url = `http://127.0.0.1:${port}${CREDS_PATH}`;
@@ -254,7 +254,6 @@ async function main(): Promise<void> {
       headers: { 'x-aws-ec2-metadata-token': token },
     };
 
-    await new Promise((r) => setTimeout(r, 1000));
     const breakdown = await rssBreakdown();
 
     // Rows alternate between the servers, round after round, so both see the same machine conditions.

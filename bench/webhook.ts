@@ -44,8 +44,8 @@ https.createServer({ cert: fs.readFileSync(process.env.CERT), key: fs.readFileSy
 /**
  * The webhook's own steps (the same compiled modules) inside an HTTPS server like the bare one, each step timed with
  * hrtime while the server is under load: among TLS and HTTP work a step costs several times what it costs in a tight
- * loop, where its code and data stay in the CPU's caches. No log line and no metrics. `GET /steps` returns the mean
- * µs per step since the previous `GET /steps`.
+ * loop, where its code and data stay in the CPU's caches. No log line and no metrics. A GET (any path) returns the
+ * mean µs per step since the previous GET, as a JSON array in STEP_NAMES order.
  */
 const STEPS_SERVER = `
 const https = require('node:https');
