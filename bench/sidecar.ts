@@ -11,11 +11,14 @@ import { join, resolve } from 'node:path';
 import { serviceAccountJwt } from '../test/support/jwt';
 import { startMoto, stopProcess } from '../test/support/moto';
 import { freePort } from '../test/support/ports';
+import { imageNode, nodeVersion } from './lib/image-node';
 import { type LoadResult, runLoad } from './lib/load';
 import { cpuSeconds, rssMiB } from './lib/proc';
 import { machineLine, writeBenchmarkSection } from './lib/report';
 
 const BIN = resolve(__dirname, '../emulator/bin/imds-emulator.js');
+/** Both servers run on the Node of the image. */
+const NODE = imageNode();
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/bench-role';
 const CREDS_PATH = '/latest/meta-data/iam/security-credentials/bench-role';
 const CONCURRENCY = [1, 16, 64];
@@ -74,7 +77,7 @@ async function untilFirstAnswer(
 
 function spawnSidecar(port: number, healthPort: number, tokenFile: string, sts: string): ChildProcess {
   return spawn(
-    process.execPath,
+    NODE,
     [BIN, 'sidecar', '--role-arn', ROLE_ARN, '--token-file', tokenFile, '--sts-endpoint', sts],
     {
       stdio: 'ignore',
@@ -90,7 +93,7 @@ function spawnSidecar(port: number, healthPort: number, tokenFile: string, sts: 
 }
 
 function spawnBare(port: number, bodyFile: string): ChildProcess {
-  return spawn(process.execPath, ['-e', BARE_SERVER], {
+  return spawn(NODE, ['-e', BARE_SERVER], {
     stdio: 'ignore',
     env: { PATH: process.env.PATH, PORT: String(port), BODY_FILE: bodyFile },
   });
@@ -153,7 +156,7 @@ function rssBreakdown(): Promise<string> {
     for (const step of steps) { require(step); out.push([step, rss()]); }
     console.log(JSON.stringify(out));`;
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['-e', script], {
+    const child = spawn(NODE, ['-e', script], {
       cwd: resolve(__dirname, '..'),
       stdio: ['ignore', 'pipe', 'ignore'],
     });
@@ -179,7 +182,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'imds-bench-'));
   const tokenFile = join(dir, 'token');
   writeFileSync(tokenFile, serviceAccountJwt({ namespace: 'bench', serviceAccount: 'bench' }));
-  const machine = machineLine();
+  const machine = machineLine(nodeVersion(NODE));
   const moto = await startMoto();
   const children: ChildProcess[] = [];
   try {
@@ -218,23 +221,20 @@ async function main(): Promise<void> {
       return { port, url, barePort, sidecar, bare };
     };
 
-    // Memory at rest, on a pair that never sees load: right after start-up both heaps still hold what loading and the
-    // first answer left behind, which V8's memory reducer gives back once a process has been idle for a few seconds:
-    // the state a sidecar spends its life in. The load below goes to a fresh pair: in runs that loaded a pair after it
-    // had idled 30 s, the sidecar's CPU per GET was 20-60% above the bare server's instead of about equal (cause not
-    // found).
-    const rest = await startPair();
+    // A sidecar spends its life idle between rare credential reads, so the pair is measured in that state: RSS right
+    // after start-up, RSS once V8's memory reducer has given back the start-up garbage, and then the load. Loaded
+    // before its first full GC, the same sidecar costs far less per GET (BENCHMARKS.md, "Sidecar CPU per GET"), but
+    // no pod sees that state for long.
+    const { port, url: sidecarUrl, barePort, sidecar: sidecarChild, bare: bareChild } = await startPair();
     const rssNow = () => ({
-      sidecar: rssMiB(rest.sidecar.pid as number),
-      bare: rssMiB(rest.bare.pid as number),
+      sidecar: rssMiB(sidecarChild.pid as number),
+      bare: rssMiB(bareChild.pid as number),
     });
     await new Promise((r) => setTimeout(r, 1000));
     const startup = rssNow();
     await new Promise((r) => setTimeout(r, SETTLE_SECONDS * 1000));
     const idle = rssNow();
-    await Promise.all([stopProcess(rest.sidecar), stopProcess(rest.bare)]);
 
-    const { port, url: sidecarUrl, barePort, sidecar: sidecarChild, bare: bareChild } = await startPair();
     const token = (
       await get(
         `http://127.0.0.1:${port}/latest/api/token`,

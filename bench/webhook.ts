@@ -17,11 +17,14 @@ import { serializeAnswer } from '../emulator/src/webhook/server/mutate';
 import { freePort } from '../test/support/ports';
 import { settings } from '../test/webhook/admission/support';
 import { podReview } from '../test/webhook/server/reviews';
+import { imageNode, nodeVersion } from './lib/image-node';
 import { runLoad } from './lib/load';
 import { cpuSeconds, rssMiB } from './lib/proc';
 import { machineLine, writeBenchmarkSection } from './lib/report';
 
 const ROOT = join(__dirname, '..');
+/** Both servers run on the Node of the image. */
+const NODE = imageNode();
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
 /** Rounds per row, alternating the two servers; the median is reported (the machine is shared, runs are noisy). */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -177,7 +180,7 @@ async function startProcess(
   body: string,
 ) {
   const out = openSync(logFile, 'w');
-  const child = spawn(process.execPath, args, {
+  const child = spawn(NODE, args, {
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', out, 'inherit'],
   });
@@ -221,7 +224,7 @@ function postOnce(port: number, body: string | undefined, method = 'POST'): Prom
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-webhook-'));
-  const machine = machineLine();
+  const machine = machineLine(nodeVersion(NODE));
   const children: ChildProcess[] = [];
   try {
     const ca = await generateCa('bench-ca', new Date(), 3600);

