@@ -3,20 +3,27 @@
  * bytes (the ceiling for any Node server), side by side in one run, with moto as the STS peer. Writes the
  * `sidecar` section of BENCHMARKS.md.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { SIDECAR_NODE_OPTIONS } from '../emulator/src/webhook/admission/containers';
 import { serviceAccountJwt } from '../test/support/jwt';
 import { startMoto, stopProcess } from '../test/support/moto';
 import { freePort } from '../test/support/ports';
 import { imageNode, nodeVersion } from './lib/image-node';
 import { type LoadResult, runLoad } from './lib/load';
-import { cpuSeconds, rssMiB } from './lib/proc';
+import { cpuSeconds, rssMiB, rssSplitMiB } from './lib/proc';
 import { machineLine, writeBenchmarkSection } from './lib/report';
 
-const BIN = resolve(__dirname, '../emulator/bin/imds-emulator.js');
+/** Builds the CLI as the image ships it (one bundled file) into `dir`; returns its bin. */
+function appBundle(dir: string): string {
+  execFileSync(process.execPath, [resolve(__dirname, '../emulator/image/app-bundle.js'), dir], {
+    stdio: 'inherit',
+  });
+  return join(dir, 'bin/imds-emulator.js');
+}
 /** Both servers run on the Node of the image. */
 const NODE = imageNode();
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/bench-role';
@@ -75,10 +82,16 @@ async function untilFirstAnswer(
   }
 }
 
-function spawnSidecar(port: number, healthPort: number, tokenFile: string, sts: string): ChildProcess {
+function spawnSidecar(
+  bin: string,
+  port: number,
+  healthPort: number,
+  tokenFile: string,
+  sts: string,
+): ChildProcess {
   return spawn(
     NODE,
-    [BIN, 'sidecar', '--role-arn', ROLE_ARN, '--token-file', tokenFile, '--sts-endpoint', sts],
+    [bin, 'sidecar', '--role-arn', ROLE_ARN, '--token-file', tokenFile, '--sts-endpoint', sts],
     {
       stdio: 'ignore',
       env: {
@@ -87,6 +100,8 @@ function spawnSidecar(port: number, healthPort: number, tokenFile: string, sts: 
         IMDS_EMULATOR_HEALTH_PORT: String(healthPort),
         IMDS_EMULATOR_POD_NAMESPACE: 'bench',
         IMDS_EMULATOR_POD_NAME: 'bench-pod',
+        // As the webhook starts it in a pod.
+        NODE_OPTIONS: SIDECAR_NODE_OPTIONS,
       },
     },
   );
@@ -139,50 +154,12 @@ function medianRow(rounds: Row[]): Row {
 
 const fmt = (n: number, digits = 0) => n.toFixed(digits);
 
-/** Where the sidecar's idle memory goes: RSS of a fresh Node process after requiring each module in turn. */
-const RSS_STEPS = [
-  'pino',
-  'commander',
-  './emulator/lib/common/prom.js',
-  '@aws-sdk/client-sts',
-  './emulator/lib/cli.js',
-];
-
-function rssBreakdown(): Promise<string> {
-  const script = `
-    const steps = ${JSON.stringify(RSS_STEPS)};
-    const rss = () => process.memoryUsage().rss / 1048576;
-    const out = [['node', rss()]];
-    for (const step of steps) { require(step); out.push([step, rss()]); }
-    console.log(JSON.stringify(out));`;
-  return new Promise((done, fail) => {
-    const child = spawn(NODE, ['-e', script], {
-      cwd: resolve(__dirname, '..'),
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.once('exit', (code) => {
-      if (code !== 0) return fail(new Error(`RSS breakdown failed with ${code}`));
-      const steps = JSON.parse(out) as [string, number][];
-      done(
-        steps
-          .map(([name, mib], i) =>
-            i === 0 ? `${name} ${fmt(mib, 1)}` : `+ \`${name}\` ${fmt(mib - steps[i - 1][1], 1)}`,
-          )
-          .join(', '),
-      );
-    });
-  });
-}
-
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'imds-bench-'));
   const tokenFile = join(dir, 'token');
   writeFileSync(tokenFile, serviceAccountJwt({ namespace: 'bench', serviceAccount: 'bench' }));
   const machine = machineLine(nodeVersion(NODE));
+  const bin = appBundle(join(dir, 'app'));
   const moto = await startMoto();
   const children: ChildProcess[] = [];
   try {
@@ -194,7 +171,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < STARTS; i++) {
       const [port, health, barePort] = [await freePort(), await freePort(), await freePort()];
       const sidecar = await untilFirstAnswer(`http://127.0.0.1:${port}${CREDS_PATH}`, () =>
-        spawnSidecar(port, health, tokenFile, moto.endpoint),
+        spawnSidecar(bin, port, health, tokenFile, moto.endpoint),
       );
       starts.push(sidecar.ms);
       await stopProcess(sidecar.child);
@@ -210,7 +187,7 @@ async function main(): Promise<void> {
       const [port, health, barePort] = [await freePort(), await freePort(), await freePort()];
       const url = `http://127.0.0.1:${port}${CREDS_PATH}`;
       const sidecar = (
-        await untilFirstAnswer(url, () => spawnSidecar(port, health, tokenFile, moto.endpoint))
+        await untilFirstAnswer(url, () => spawnSidecar(bin, port, health, tokenFile, moto.endpoint))
       ).child;
       children.push(sidecar);
       writeFileSync(bodyFile, (await get(url)).body);
@@ -234,6 +211,10 @@ async function main(): Promise<void> {
     const startup = rssNow();
     await new Promise((r) => setTimeout(r, SETTLE_SECONDS * 1000));
     const idle = rssNow();
+    const idleSplit = {
+      sidecar: rssSplitMiB(sidecarChild.pid as number),
+      bare: rssSplitMiB(bareChild.pid as number),
+    };
 
     const token = (
       await get(
@@ -253,8 +234,6 @@ async function main(): Promise<void> {
       name: 'imds-emulator sidecar, IMDSv2 GET',
       headers: { 'x-aws-ec2-metadata-token': token },
     };
-
-    const breakdown = await rssBreakdown();
 
     // Rows alternate between the servers, round after round, so both see the same machine conditions.
     const plan: [Server, number][] = CONCURRENCY.flatMap((c): [Server, number][] =>
@@ -313,7 +292,8 @@ Measured ${machine}. autocannon on loopback, keep-alive; each row is the median 
 (after a ${WARMUP_SECONDS} s warm-up), rows alternating between the servers in one run; latency percentiles from every
 response's own hrtime duration. Every request is \`GET ${CREDS_PATH}\`; the bare server is a separate
 Node process answering every request with the same document bytes (the ceiling for a Node server). The sidecar is the
-compiled CLI with moto as its STS. The machine is shared with other jobs, so rates vary between runs; CPU µs per
+image's bundle of the compiled CLI (emulator/image/app-bundle.js), started with the \`NODE_OPTIONS\` that the webhook
+gives its container (\`${SIDECAR_NODE_OPTIONS}\`), with moto as its STS. The machine is shared with other jobs, so rates vary between runs; CPU µs per
 request (from /proc) is the steadier measure of the sidecar's own cost.
 
 | server | concurrency | GETs/s | of ceiling | p50 ms | p99 ms | server CPU µs/GET | errors |
@@ -332,8 +312,9 @@ ${fixed.map((r) => `| ${r.server} | ${fmt(r.p50Ms, 3)} | ${fmt(r.p99Ms, 3)} | ${
 | idle (${SETTLE_SECONDS} s later) | ${fmt(idle.sidecar, 1)} MiB | ${fmt(idle.bare, 1)} MiB | ${fmt(idle.sidecar / idle.bare, 2)}x |
 | peak, after all load (VmHWM) | ${fmt(peak.sidecar, 1)} MiB | ${fmt(peak.bare, 1)} MiB | ${fmt(peak.sidecar / peak.bare, 2)}x |
 
-Where the sidecar's idle RSS goes (MiB; a fresh Node process requiring each module in turn): ${breakdown}. The
-shared logger (pino), the metrics library and the STS client together account for the gap to the bare server.
+Idle RSS by kind (/proc smaps_rollup): anonymous memory (V8 heap, malloc) sidecar ${fmt(idleSplit.sidecar.anonymous, 1)} MiB,
+bare ${fmt(idleSplit.bare.anonymous, 1)} MiB; file-backed pages (the node binary's code and data that each process has
+touched) sidecar ${fmt(idleSplit.sidecar.file, 1)} MiB, bare ${fmt(idleSplit.bare.file, 1)} MiB.
 
 Process start to first successful credentials answer (median of ${STARTS}; the sidecar's includes its STS call):
 sidecar ${fmt(median(starts))} ms (${starts.map((s) => fmt(s)).join(', ')}), bare server to its first answer

@@ -9,6 +9,16 @@ export function rssMiB(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number 
   return kib / 1024;
 }
 
+/** RSS of `pid` split into anonymous memory (V8 heap, malloc) and file-backed pages (mostly the node binary), MiB. */
+export function rssSplitMiB(pid: number): { anonymous: number; file: number } {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1]);
+  const [rss, anonymous] = [kib('Rss'), kib('Anonymous')];
+  if (!Number.isFinite(rss) || !Number.isFinite(anonymous))
+    throw new Error(`no smaps_rollup for process ${pid}`);
+  return { anonymous: anonymous / 1024, file: (rss - anonymous) / 1024 };
+}
+
 /** User + system CPU seconds `pid` has used so far. */
 export function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -9,7 +9,7 @@
 #
 # Result:  usr/local/bin/node                   Node 22
 #          usr/local/bin/imds-emulator          launcher (#!/usr/local/bin/node: no shell, no /usr/bin/env)
-#          usr/local/lib/imds-emulator/         package.json, bin/, lib/, node_modules/
+#          usr/local/lib/imds-emulator/         package.json, bin/, lib/cli.js (the bundle), node_modules/
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -26,9 +26,9 @@ tgz=$(bash "$here/node-tarball.sh" "$arch")
 tar -xzf "$tgz" -C "$out/usr/local/bin" --strip-components=2 package/bin/node
 tar -xzf "$tgz" -C "$out/usr/local/share/doc/node" --strip-components=1 package/LICENSE
 
-# The emulator package as npm would publish it (package.json "files": bin, lib).
+# The emulator: package.json, the bin shim and lib/cli.js, one bundled file of the compiled CLI (app-bundle.js says why).
 cp "$repo/emulator/package.json" "$app/"
-cp -R "$repo/emulator/bin" "$repo/emulator/lib" "$app/"
+node "$here/app-bundle.js" "$app"
 
 # Production dependencies, at the installed paths relative to node_modules. Packages nested under another package's
 # node_modules are listed separately by npm ls, so each package is copied without its own node_modules.

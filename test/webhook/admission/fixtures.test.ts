@@ -194,6 +194,7 @@ describe.each(cases)('%s, %s sidecar, redirect %s', (name, mode, redirect) => {
         name: 'IMDS_EMULATOR_SERVICE_ACCOUNT',
         valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.serviceAccountName' } },
       },
+      { name: 'NODE_OPTIONS', value: '--max-semi-space-size=1' },
     ]);
     expect(sidecar.volumeMounts).toEqual([
       { name: 'imds-emulator-token', mountPath: '/var/run/secrets/imds-emulator', readOnly: true },
