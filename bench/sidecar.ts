@@ -24,6 +24,7 @@ function appBundle(dir: string): string {
   });
   return join(dir, 'bin/imds-emulator.js');
 }
+
 /** Both servers run on the Node of the image. */
 const NODE = imageNode();
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/bench-role';
