@@ -20,7 +20,8 @@ const SECCOMP = { type: 'RuntimeDefault' };
 /**
  * Node options of the sidecar. V8 grows each young-generation semi-space up to 16 MiB under a burst of requests and
  * keeps those pages; a credential server's per-request garbage dies young, so 1 MiB semi-spaces cost no CPU that
- * the bench could tell from noise and keep its memory near the idle level (BENCHMARKS.md). The bench starts the sidecar with the same value.
+ * the bench could tell from noise and keep its memory near the idle level (BENCHMARKS.md). The bench starts the
+ * sidecar with the same value.
  */
 export const SIDECAR_NODE_OPTIONS = '--max-semi-space-size=1';
 
