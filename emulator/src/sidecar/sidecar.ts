@@ -8,6 +8,7 @@ import { createMetrics } from './metrics';
 import type { RetryPolicy } from './refresh-policy';
 import { startHealthServer, startImdsServer } from './servers';
 import { type FetchCredentials, stsFetcher } from './sts';
+import { pinTickObjectShape } from './tick-shape-pin';
 
 export interface RunningSidecar {
   readonly imdsPort: number;
@@ -35,6 +36,8 @@ export async function startSidecar(
   options: SidecarOptions = {},
 ): Promise<RunningSidecar> {
   const log = options.log ?? createLogger('sidecar', { level: config.logLevel });
+  if (pinTickObjectShape() === undefined)
+    log.debug('no tick object seen through async_hooks; GETs may cost more CPU after idling');
   const sts = options.fetch
     ? { fetch: options.fetch, destroy: () => undefined }
     : stsFetcher({
