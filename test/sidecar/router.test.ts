@@ -183,20 +183,54 @@ describe('IMDS router: IMDSv2 rules', () => {
 });
 
 describe('IMDS headers of a Node request', () => {
-  const request = (headers: Record<string, string>) =>
-    imdsRequest({ method: 'GET', url: '/x', headers } as unknown as IncomingMessage);
+  const request = (rawHeaders: string[]) =>
+    imdsRequest({ method: 'GET', url: '/x', rawHeaders } as unknown as IncomingMessage);
 
   it('picks the token, the TTL and the presence of X-Forwarded-For', () => {
     expect(
-      request({ host: 'h', 'x-aws-ec2-metadata-token': 'abc', 'x-aws-ec2-metadata-token-ttl-seconds': '60' }),
+      request(['Host', 'h', 'x-aws-ec2-metadata-token', 'abc', 'x-aws-ec2-metadata-token-ttl-seconds', '60']),
     ).toEqual({ method: 'GET', url: '/x', forwarded: false, token: 'abc', ttl: '60' });
-    expect(request({ 'x-forwarded-for': '10.0.0.1' }).forwarded).toBe(true);
-    expect(request({})).toEqual({
+    expect(request(['x-forwarded-for', '10.0.0.1']).forwarded).toBe(true);
+    expect(request([])).toEqual({
       method: 'GET',
       url: '/x',
       forwarded: false,
       token: undefined,
       ttl: undefined,
     });
+  });
+
+  it('matches header names in any case, as HTTP requires', () => {
+    expect(
+      request([
+        'X-Aws-Ec2-Metadata-Token',
+        'abc',
+        'X-AWS-EC2-METADATA-TOKEN-TTL-SECONDS',
+        '5',
+        'X-Forwarded-For',
+        '1.2.3.4',
+      ]),
+    ).toEqual({ method: 'GET', url: '/x', forwarded: true, token: 'abc', ttl: '5' });
+  });
+
+  it('joins a repeated header with ", " as Node does, so a doubled token or TTL is not taken as valid', () => {
+    const twice = request([
+      'x-aws-ec2-metadata-token',
+      'a',
+      'X-aws-ec2-metadata-token',
+      'b',
+      'x-aws-ec2-metadata-token-ttl-seconds',
+      '60',
+      'x-aws-ec2-metadata-token-ttl-seconds',
+      '60',
+    ]);
+    expect([twice.token, twice.ttl]).toEqual(['a, b', '60, 60']);
+    expect(ImdsTokens.parseTtl(twice.ttl)).toBeUndefined();
+  });
+
+  it('ignores headers whose names only share a length or a prefix with the IMDS ones', () => {
+    expect(
+      request(['x-forwarded-fox', '1', 'x-aws-ec2-metadata-tokens', 'z', 'x-aws-ec2-metadata-toke', 'y']),
+    ).toEqual({ method: 'GET', url: '/x', forwarded: false, token: undefined, ttl: undefined });
   });
 });
