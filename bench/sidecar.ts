@@ -200,9 +200,8 @@ async function main(): Promise<void> {
     };
 
     // A sidecar spends its life idle between rare credential reads, so the pair is measured in that state: RSS right
-    // after start-up, RSS once V8's memory reducer has given back the start-up garbage, and then the load. Loaded
-    // before its first full GC, the same sidecar costs far less per GET (BENCHMARKS.md, "Sidecar CPU per GET"), but
-    // no pod sees that state for long.
+    // after start-up, RSS once V8's memory reducer has given back the start-up garbage, and then the load. The full GC
+    // of that idle period is what once doubled the sidecar's cost per GET (BENCHMARKS.md, "Sidecar CPU per GET").
     const { port, url: sidecarUrl, barePort, sidecar: sidecarChild, bare: bareChild } = await startPair();
     const rssNow = () => ({
       sidecar: rssMiB(sidecarChild.pid as number),
