@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { collectOutput } from '../support/exec';
 import { type RunningMoto, startMoto, stopProcess } from '../support/moto';
 import { freePort } from '../support/ports';
+import { writeLocalhostTls } from '../support/tls';
 import { eventually, http, ROLE_ARN, served, type TempDir, tempDir } from './harness';
 
 const BIN = resolve(__dirname, '../../emulator/bin/imds-emulator.js');
@@ -96,6 +97,35 @@ describe('imds-emulator sidecar (process)', () => {
     const { code } = await proc.exited;
     expect(code).toBe(2);
     expect(proc.output().stderr).toMatch(/--session-duration \(IMDS_EMULATOR_SESSION_DURATION\): "12"/);
+  });
+
+  it('reaches an HTTPS STS whose CA is in NODE_EXTRA_CA_CERTS, and names the TLS error without it', async () => {
+    const tls = await writeLocalhostTls(dir.path);
+    const moto = await startMoto({ tls });
+    try {
+      const sidecar = async (extra: NodeJS.ProcessEnv) => {
+        const [port, healthPort] = [await freePort(), await freePort()];
+        const args = ['--role-arn', ROLE_ARN, '--token-file', dir.tokenFile, '--sts-endpoint', moto.endpoint];
+        const env = { IMDS_EMULATOR_PORT: String(port), IMDS_EMULATOR_HEALTH_PORT: String(healthPort) };
+        return { health: `http://127.0.0.1:${healthPort}`, proc: run(args, { ...env, ...extra }) };
+      };
+      const readyz = (health: string) => http(`${health}/readyz`).catch(() => ({ status: 0, body: '' }));
+      const trusted = await sidecar({ NODE_EXTRA_CA_CERTS: tls.caFile });
+      const untrusted = await sidecar({});
+      await eventually(async () => (await readyz(trusted.health)).status === 200);
+      await eventually(() => untrusted.proc.output().stdout.includes('NODE_EXTRA_CA_CERTS'));
+      expect((await readyz(untrusted.health)).status).toBe(503);
+      const failure = untrusted.proc
+        .output()
+        .stdout.split('\n')
+        .find((line) => line.includes('NODE_EXTRA_CA_CERTS'));
+      expect(JSON.parse(failure ?? '{}')).toMatchObject({
+        level: 'error',
+        code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      });
+    } finally {
+      await moto.stop();
+    }
   });
 
   describe('with STS', () => {

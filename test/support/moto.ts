@@ -9,16 +9,24 @@ export interface RunningMoto {
   stop(): Promise<void>;
 }
 
+export interface MotoOptions {
+  readonly netns?: string;
+  readonly port?: number;
+  readonly host?: string;
+  /** Serve HTTPS with this certificate and key (PEM files), as the real STS does; plain HTTP without. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly hostname: string };
+}
+
 /**
  * Starts `moto_server` (a real STS implementation from the Python `moto` package) on loopback: the host's by
- * default, or inside network namespace `netns`, where it binds that namespace's loopback.
+ * default, or inside network namespace `netns`, where it binds that namespace's loopback. With `tls`, the endpoint
+ * names `tls.hostname` (which must resolve to `host` and match the certificate).
  */
-export async function startMoto(
-  options: { netns?: string; port?: number; host?: string } = {},
-): Promise<RunningMoto> {
+export async function startMoto(options: MotoOptions = {}): Promise<RunningMoto> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? (options.netns ? 5000 : await freePort(host));
-  const serverArgs = ['-H', host, '-p', String(port)];
+  const tlsArgs = options.tls ? ['-c', options.tls.certFile, '-k', options.tls.keyFile] : [];
+  const serverArgs = ['-H', host, '-p', String(port), ...tlsArgs];
   const [command, args] = options.netns
     ? ['ip', ['netns', 'exec', options.netns, 'moto_server', ...serverArgs]]
     : ['moto_server', serverArgs];
@@ -29,7 +37,7 @@ export async function startMoto(
   await waitForListening(child, port);
   const bracketed = host.includes(':') ? `[${host}]` : host;
   return {
-    endpoint: `http://${bracketed}:${port}`,
+    endpoint: options.tls ? `https://${options.tls.hostname}:${port}` : `http://${bracketed}:${port}`,
     port,
     stop: () => stopProcess(child),
   };

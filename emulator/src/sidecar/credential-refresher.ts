@@ -8,7 +8,11 @@ import { renderCredentials, type ServedCredentials } from './credentials-documen
 import { DEFAULT_RETRY, type RetryPolicy, renewDelay, retryDelay } from './refresh-policy';
 import type { FetchCredentials } from './sts';
 
-/** Errors that retrying cannot fix, with what a human should check. Keyed by STS error code. */
+const UNTRUSTED_STS_CERTIFICATE =
+  "the --sts-endpoint's TLS certificate is not trusted: give the sidecar the CA that issued it in the " +
+  'NODE_EXTRA_CA_CERTS environment variable (a PEM file), or fix the endpoint certificate';
+
+/** Errors that retrying cannot fix, with what a human should check. Keyed by STS or Node TLS error code. */
 const HUMAN_FIXES: Record<string, string> = {
   InvalidIdentityToken:
     "STS rejected the service-account token: register the cluster's OIDC issuer as an IAM identity provider in the " +
@@ -26,6 +30,12 @@ const HUMAN_FIXES: Record<string, string> = {
     '--role-arn or --session-duration was refused: the duration must not exceed the role MaxSessionDuration',
   TokenFileUnreadable:
     'mount the projected service-account token at --token-file (the webhook does this for you)',
+  DEPTH_ZERO_SELF_SIGNED_CERT: UNTRUSTED_STS_CERTIFICATE,
+  SELF_SIGNED_CERT_IN_CHAIN: UNTRUSTED_STS_CERTIFICATE,
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: UNTRUSTED_STS_CERTIFICATE,
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: UNTRUSTED_STS_CERTIFICATE,
+  ERR_TLS_CERT_ALTNAME_INVALID:
+    "the --sts-endpoint's TLS certificate does not name its host: use the host name that the certificate is for",
 };
 
 export interface RefresherMetrics {
@@ -144,7 +154,7 @@ export class CredentialRefresher {
       };
       // Log a failure once, with the fix; repeats of the same failure only at debug level.
       if (code === this.lastErrorCode) log.debug(context, 'STS call failed again');
-      else if (fix) log.error({ ...context, fix }, 'STS refused the credentials request');
+      else if (fix) log.error({ ...context, fix }, 'STS call failed; it needs a fix, not a retry');
       else log.warn(context, 'STS call failed; retrying with backoff');
       this.lastErrorCode = code;
       this.schedule(delay);

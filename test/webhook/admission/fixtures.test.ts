@@ -195,6 +195,7 @@ describe.each(cases)('%s, %s sidecar, redirect %s', (name, mode, redirect) => {
         valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.serviceAccountName' } },
       },
       { name: 'NODE_OPTIONS', value: '--max-semi-space-size=1' },
+      { name: 'MALLOC_ARENA_MAX', value: '2' },
     ]);
     expect(sidecar.volumeMounts).toEqual([
       { name: 'imds-emulator-token', mountPath: '/var/run/secrets/imds-emulator', readOnly: true },
