@@ -307,7 +307,7 @@ Measured ${machine}. autocannon on loopback, keep-alive; each row is the median 
 (after a ${WARMUP_SECONDS} s warm-up), rows alternating between the servers in one run; latency percentiles from every
 response's own hrtime duration. Every request is \`GET ${CREDS_PATH}\`; the bare server is a separate
 Node process answering every request with the same document bytes (the ceiling for a Node server). The sidecar is the
-image's bundle of the compiled CLI (emulator/image/app-bundle.js), started with the \`NODE_OPTIONS\` that the webhook
+image's bundle of the compiled CLI (emulator/image/app-bundle.js), started with the environment that the webhook
 gives its container (${Object.entries(SIDECAR_RUNTIME_ENV)
       .map(([name, value]) => `\`${name}=${value}\``)
       .join(', ')}), with moto over HTTPS as its STS; its first credentials GET
