@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { addFlags, envName, optionKey } from '../common/flags';
 import { createLogger } from '../common/logger';
 import { ConfigError, integerFlag, parseSidecarConfig, type RawOptions, SIDECAR_FLAGS } from './config';
+import { flushIdleBytecodeSooner } from './idle-bytecode';
 import { waitReady } from './wait-ready';
 
 /** commander's camelCase option keys back to flag names. */
@@ -36,6 +37,8 @@ async function run(options: Record<string, unknown>): Promise<void> {
   }
   const config = parseSidecarConfig(raw);
   checkTokenFile(config.tokenFile);
+  // Here, not in startSidecar: V8 flags are process-wide, and tests run sidecars inside the test process.
+  flushIdleBytecodeSooner();
   const log = createLogger('sidecar', { level: config.logLevel });
   // Loaded only here: `--wait-ready` (a postStart hook) and the other commands do without the STS client and servers.
   const { startSidecar } = await import('./sidecar');
