@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { freePort } from './ports';
+import type { LocalhostTls } from './tls';
 
 export interface RunningMoto {
   /** Base URL to give the sidecar as its STS endpoint. */
@@ -14,7 +15,7 @@ export interface MotoOptions {
   readonly port?: number;
   readonly host?: string;
   /** Serve HTTPS with this certificate and key (PEM files), as the real STS does; plain HTTP without. */
-  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly hostname: string };
+  readonly tls?: Pick<LocalhostTls, 'certFile' | 'keyFile' | 'hostname'>;
 }
 
 /**
