@@ -1,5 +1,5 @@
 /** Prometheus metrics of one sidecar, in its own registry (no global state). */
-import { Counter, Gauge, Registry } from '../common/prom';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { RefresherMetrics } from './credential-refresher';
 import type { PathClass } from './imds-router';
 

@@ -7,7 +7,6 @@ import type { PodOptions } from './options';
 import { addAnnotation, addEnv, appendToList, insertIntoList } from './patch';
 import type { ContainerView, PodView } from './pod';
 import type { EmulatorPorts } from './ports';
-import { prebuilt } from './prebuilt';
 import { MESH_PROXIES } from './warnings';
 
 const ENDPOINT_ENV = 'AWS_EC2_METADATA_SERVICE_ENDPOINT';
@@ -59,17 +58,9 @@ export function inject(
     : endpointEnv(pod, `http://127.0.0.1:${ports.imds}`);
   const patch = [...env.patch];
 
-  const { roleArn, region, httpTokens, sessionDuration } = options;
-  const sidecar = prebuilt(
-    settings,
-    `sidecar ${mode} ${ports.imds} ${ports.health} ${httpTokens} ${sessionDuration} ${region} ${roleArn}`,
-    () => sidecarContainer(settings, options, ports, mode),
-  );
+  const sidecar = sidecarContainer(settings, options, ports, mode);
   const initInserts: { index: number; item: unknown }[] = [];
-  if (redirectByIptables) {
-    const init = prebuilt(settings, `init ${ports.imds}`, () => initContainer(settings, ports));
-    initInserts.push({ index: 0, item: init });
-  }
+  if (redirectByIptables) initInserts.push({ index: 0, item: initContainer(settings, ports) });
   if (mode === 'native') {
     // Right after our init step, or after a native mesh proxy so the emulator's STS calls find the mesh running.
     initInserts.push({ index: afterNativeMeshProxy(pod.initContainers) + initInserts.length, item: sidecar });
@@ -83,10 +74,7 @@ export function inject(
     patch.push(...insertIntoList('/spec/containers', pod.hasContainers, [{ index, item: sidecar }]));
   }
 
-  const volumes = [
-    prebuilt(settings, 'token volume', () => tokenVolume(settings)),
-    ...(redirectByIptables ? [prebuilt(settings, 'init run volume', initRunVolume)] : []),
-  ];
+  const volumes = [tokenVolume(settings), ...(redirectByIptables ? [initRunVolume()] : [])];
   patch.push(...appendToList('/spec/volumes', pod.hasVolumes, volumes));
   patch.push(addAnnotation(INJECTED_ANNOTATION, settings.image));
   return { patch, warnings: env.warnings };

@@ -1,6 +1,6 @@
 /** The plain-HTTP health server: /healthz (the process answers), /readyz (able to admit pods), /metrics. */
 import { createServer, type Server } from 'node:http';
-import type { Registry } from '../../common/prom';
+import type { Registry } from 'prom-client';
 
 export interface Readiness {
   /** Empty when ready; otherwise what is still missing, shown in the /readyz body. */

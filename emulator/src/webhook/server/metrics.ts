@@ -1,5 +1,5 @@
 /** The webhook's Prometheus metrics, on a Registry of its own (no global state). */
-import { Counter, Gauge, Histogram, Registry } from '../../common/prom';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export type WebhookMetrics = ReturnType<typeof createWebhookMetrics>;
 

@@ -32,23 +32,9 @@ export interface MutateHandlerOptions {
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-/**
- * JSON.stringify checks every character of a string for escapes, and the base64 patch is most of a mutating answer:
- * it goes in as is (base64 needs no escaping). `"patch":""` can only be the key itself, as quotes inside a JSON string
- * are escaped, and a mutated review has no other `patch` key.
- */
-export function serializeAnswer(body: unknown): string {
-  const response = (body as { response?: { patch?: unknown } } | null)?.response;
-  const patch = response?.patch;
-  if (typeof patch !== 'string' || patch === '') return JSON.stringify(body);
-  const json = JSON.stringify({ ...(body as object), response: { ...response, patch: '' } });
-  const at = json.indexOf('"patch":""') + '"patch":"'.length;
-  return json.slice(0, at) + patch + json.slice(at);
-}
-
 function send(res: ServerResponse, status: number, body: unknown, close = false): void {
   if (res.headersSent || res.destroyed) return;
-  const json = serializeAnswer(body);
+  const json = JSON.stringify(body);
   const headers: Record<string, string | number> = {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(json),

@@ -1,7 +1,7 @@
 /** Wires the webhook together: HTTPS /mutate, health server, certificate source, namespace cache and sidecar mode. */
 import { createServer as createHttpsServer } from 'node:https';
 import type { Server } from 'node:net';
-import { hotPathChild, type Logger } from '../../common/logger';
+import type { Logger } from '../../common/logger';
 import { type ReviewContext, reviewAdmission, type SidecarMode } from '../admission';
 import { CertFiles } from '../certs/files';
 import type { NamespaceCache } from '../kube/namespace-cache';
@@ -78,8 +78,7 @@ export async function startWebhook(config: WebhookConfig, logger: Logger): Promi
     settings: config.settings,
     context,
     metrics,
-    // One line per review: pino's own redaction would be a large share of the review's CPU time.
-    logger: hotPathChild(logger, { part: 'admission' }),
+    logger: logger.child({ part: 'admission' }),
   });
   // No certificate yet: handshakes fail until one is loaded, and /readyz says so.
   const https = createHttpsServer({ minVersion: 'TLSv1.2' }, handler);
