@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import pino from 'pino';
 import { addFlags } from '../common/flags';
 import { createLogger } from '../common/logger';
 import { parseWebhookConfig, WEBHOOK_FLAGS } from './server/config';
@@ -11,12 +10,7 @@ export function webhookCommand(): Command {
   );
   return addFlags(command, WEBHOOK_FLAGS).action(async (options: Record<string, string | undefined>) => {
     const config = parseWebhookConfig(options, process.env);
-    // Asynchronous stdout: one line per review written synchronously cost a tenth of the webhook's CPU under load.
-    // pino flushes it when the process exits.
-    const logger = createLogger('webhook', {
-      level: config.logLevel,
-      destination: pino.destination({ dest: 1, sync: false }),
-    });
+    const logger = createLogger('webhook', { level: config.logLevel });
     // Loaded only here, so `imds-emulator init` and `sidecar` never load the webhook's TLS and Kubernetes libraries.
     const { startWebhook } = await import('./server/run');
     const webhook = await startWebhook(config, logger);
