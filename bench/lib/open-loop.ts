@@ -28,6 +28,11 @@ export interface OpenLoopResult {
   readonly latenciesMs: Float64Array;
   readonly errors: number;
   readonly non2xx: number;
+  /**
+   * The longest a request went out after its due time, ms: the generator's own lateness (its event loop or the CPU it
+   * got), which shows whether a latency spike came from the generator or from the server.
+   */
+  readonly maxSendLagMs: number;
 }
 
 /** A keep-alive pool for `openLoop`: enough sockets that requests do not queue in the agent at these rates. */
@@ -43,15 +48,24 @@ export function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
   let non2xx = 0;
   let sent = 0;
   let settled = 0;
+  let maxSendLagNs = 0n;
   const start = process.hrtime.bigint();
   return new Promise((resolve) => {
-    if (total === 0) return resolve({ sent, latenciesMs: new Float64Array(), errors, non2xx });
+    const result = (latencies: number[]) => ({
+      sent,
+      latenciesMs: Float64Array.from(latencies).sort(),
+      errors,
+      non2xx,
+      maxSendLagMs: Number(maxSendLagNs) / 1e6,
+    });
+    if (total === 0) return resolve(result([]));
     const finishOne = () => {
       settled++;
-      if (settled === total)
-        resolve({ sent, latenciesMs: Float64Array.from(latencies).sort(), errors, non2xx });
+      if (settled === total) resolve(result(latencies));
     };
     const send = (due: bigint) => {
+      const lag = process.hrtime.bigint() - due;
+      if (lag > maxSendLagNs) maxSendLagNs = lag;
       const body = options.bodies[sent % options.bodies.length];
       sent++;
       const req = request(

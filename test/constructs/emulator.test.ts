@@ -81,9 +81,9 @@ describe('ImdsEmulator defaults', () => {
     });
     expect(emulator.resources).toEqual({
       cpuRequest: '50m',
-      memoryRequest: '64Mi',
+      memoryRequest: '224Mi',
       cpuLimit: '500m',
-      memoryLimit: '256Mi',
+      memoryLimit: '384Mi',
     });
   });
 
@@ -201,8 +201,8 @@ describe('ImdsEmulator defaults', () => {
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
     ]);
     expect(c.resources).toEqual({
-      requests: { cpu: '50m', memory: '64Mi' },
-      limits: { cpu: '500m', memory: '256Mi' },
+      requests: { cpu: '50m', memory: '224Mi' },
+      limits: { cpu: '500m', memory: '384Mi' },
     });
     expect(find(objects, 'PodDisruptionBudget').spec).toEqual({
       minAvailable: 1,
@@ -290,7 +290,7 @@ describe('ImdsEmulator props', () => {
       excludedNamespaces: ['monitoring'],
     });
     expect(container(objects).resources).toEqual({
-      requests: { cpu: '1', memory: '64Mi' },
+      requests: { cpu: '1', memory: '224Mi' },
       limits: { cpu: '500m', memory: '1Gi' },
     });
     expect(find(objects, 'Deployment').spec.template.spec.priorityClassName).toBe('system-cluster-critical');
