@@ -1,7 +1,7 @@
 /**
- * `npm run bench:webhook`: what the API server does to the webhook. The compiled webhook runs as in a cluster (its
- * defaults: namespace policy on, sidecar mode auto) against the project's stand-in API server filled with Namespace
- * objects, on the image's Node. Writes the `webhook` section of BENCHMARKS.md:
+ * `npm run bench:webhook`: what the API server does to the webhook. The webhook runs as the image ships it (bundled
+ * CLI, the image's Node) with its defaults (namespace policy on, sidecar mode auto) against the project's stand-in API
+ * server filled with Namespace objects. Writes the `webhook` section of BENCHMARKS.md:
  * - admission latency (p50/p99 from each request's due time) at fixed rates of 50, 200 and 1,000 reviews/s over HTTPS
  *   keep-alive, side by side in one run with a bare Node https server on the same binary that answers every review
  *   with the webhook's own answer and does no work (the floor of TLS + HTTP);
