@@ -12,7 +12,6 @@ import {
   ENABLED_LABEL,
   ENABLED_VALUE,
   WEBHOOK_FLAGS as F,
-  type Flag,
   HTTP_URL,
   IMAGE_DIGEST,
   IMAGE_REPOSITORY,
@@ -124,9 +123,6 @@ const HEALTH_PORT = F.healthPort.default;
 const SERVICE_PORT = 443;
 const TLS_DIR = '/etc/imds-emulator/tls';
 const RUN_AS = 65532;
-
-/** `--name=value` of a webhook flag. */
-const arg = (flag: Flag<unknown>, value: unknown) => `--${flag.name}=${value}`;
 
 /**
  * A complete install of the imds-emulator admission webhook: ServiceAccount, least-privilege RBAC, Deployment,
@@ -318,32 +314,38 @@ export class ImdsEmulator extends Construct {
   private webhookArgs(selfManaged: boolean): string[] {
     const s = this.sidecar;
     const r = s.resources!;
-    const certArgs = selfManaged
-      ? [
-          arg(F.certMode, 'self-managed'),
-          arg(F.certSecret, this.certificateSecretName),
-          arg(F.webhookConfiguration, this.clusterScopedName),
-          arg(F.serviceName, this.name),
-        ]
-      : [arg(F.certMode, 'files'), arg(F.tlsCert, `${TLS_DIR}/tls.crt`), arg(F.tlsKey, `${TLS_DIR}/tls.key`)];
+    // Keyed by the contract's webhook flags: a flag renamed there is renamed here.
+    const certFlags: Partial<Record<keyof typeof F, unknown>> = selfManaged
+      ? {
+          certMode: 'self-managed',
+          certSecret: this.certificateSecretName,
+          webhookConfiguration: this.clusterScopedName,
+          serviceName: this.name,
+        }
+      : { certMode: 'files', tlsCert: `${TLS_DIR}/tls.crt`, tlsKey: `${TLS_DIR}/tls.key` };
+    const flags: Partial<Record<keyof typeof F, unknown>> = {
+      port: WEBHOOK_PORT,
+      healthPort: HEALTH_PORT,
+      ...certFlags,
+      image: this.image,
+      imagePullPolicy: this.imagePullPolicy,
+      sidecarMode: s.mode,
+      defaultRegion: s.region,
+      defaultHttpTokens: s.httpTokens,
+      defaultSessionDuration: s.sessionDuration,
+      tokenAudience: s.tokenAudience,
+      tokenExpiration: s.tokenExpiration,
+      sidecarCpuRequest: r.cpuRequest,
+      sidecarMemoryRequest: r.memoryRequest,
+      sidecarCpuLimit: r.cpuLimit,
+      sidecarMemoryLimit: r.memoryLimit,
+      stsEndpoint: s.stsEndpoint,
+    };
     return [
       'webhook',
-      arg(F.port, WEBHOOK_PORT),
-      arg(F.healthPort, HEALTH_PORT),
-      ...certArgs,
-      arg(F.image, this.image),
-      arg(F.imagePullPolicy, this.imagePullPolicy),
-      arg(F.sidecarMode, s.mode),
-      arg(F.defaultRegion, s.region),
-      arg(F.defaultHttpTokens, s.httpTokens),
-      arg(F.defaultSessionDuration, s.sessionDuration),
-      arg(F.tokenAudience, s.tokenAudience),
-      arg(F.tokenExpiration, s.tokenExpiration),
-      arg(F.sidecarCpuRequest, r.cpuRequest),
-      arg(F.sidecarMemoryRequest, r.memoryRequest),
-      arg(F.sidecarCpuLimit, r.cpuLimit),
-      arg(F.sidecarMemoryLimit, r.memoryLimit),
-      ...(s.stsEndpoint !== undefined ? [arg(F.stsEndpoint, s.stsEndpoint)] : []),
+      ...Object.entries(flags)
+        .filter(([, value]) => value !== undefined)
+        .map(([key, value]) => `--${F[key as keyof typeof F].name}=${value}`),
     ];
   }
 

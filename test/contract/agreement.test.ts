@@ -304,123 +304,92 @@ function resolve(row: Row, helm: HelmName): Record<string, boolean> {
 const text = (value: Value) => String(value);
 const num = (value: Value) => value as number;
 
+/** The rows of a rule: each case with the verdicts of the layers `layers` asks. */
+function rows(cases: Case[], layers: (value: Value) => Row['layers']): Row[] {
+  return cases.map(({ value, valid }) => ({ value, valid, layers: layers(value) }));
+}
+
 /** Every rule, with the layers that take it. Built at load time; the chart verdicts come in beforeAll. */
 const GROUPS: Record<string, Row[]> = {
-  region: REGIONS.map(({ value, valid }) => {
+  region: rows(REGIONS, (value) => {
     const v = text(value);
     const annotation = admission({ [REGION_ANNOTATION]: v });
     return {
-      value,
-      valid,
-      layers: {
-        'construct sidecar.region': construct({ sidecar: { region: v } }),
-        'enable() region': enable({ region: v }),
-        'chart sidecar.region': { chart: chartCase({ sidecar: { region: v } }) },
-        'webhook --default-region': webhookFlags({ 'default-region': v }),
-        'admission annotation': annotation.admitted,
-        'sidecar --region': sidecarFlags({ region: v }),
-        ...(annotation.admitted ? { 'sidecar, as injected': annotation.sidecar ?? false } : {}),
-      },
+      'construct sidecar.region': construct({ sidecar: { region: v } }),
+      'enable() region': enable({ region: v }),
+      'chart sidecar.region': { chart: chartCase({ sidecar: { region: v } }) },
+      'webhook --default-region': webhookFlags({ 'default-region': v }),
+      'admission annotation': annotation.admitted,
+      'sidecar --region': sidecarFlags({ region: v }),
+      ...(annotation.admitted ? { 'sidecar, as injected': annotation.sidecar ?? false } : {}),
     };
   }),
-  quantity: QUANTITIES.map(({ value, valid }) => {
+  quantity: rows(QUANTITIES, (value) => {
     const v = text(value);
     return {
-      value,
-      valid,
-      layers: {
-        'construct resources.cpuRequest': construct({ resources: { cpuRequest: v } }),
-        'construct sidecar.resources.memoryLimit': construct({ sidecar: { resources: { memoryLimit: v } } }),
-        'chart resources.requests.cpu': { chart: chartCase({ resources: { requests: { cpu: v } } }) },
-        'chart sidecar.resources.limits.memory': {
-          chart: chartCase({ sidecar: { resources: { limits: { memory: v } } } }),
-        },
-        'webhook --sidecar-cpu-request': webhookFlags({ 'sidecar-cpu-request': v }),
-        'webhook --sidecar-memory-limit': webhookFlags({ 'sidecar-memory-limit': v }),
+      'construct resources.cpuRequest': construct({ resources: { cpuRequest: v } }),
+      'construct sidecar.resources.memoryLimit': construct({ sidecar: { resources: { memoryLimit: v } } }),
+      'chart resources.requests.cpu': { chart: chartCase({ resources: { requests: { cpu: v } } }) },
+      'chart sidecar.resources.limits.memory': {
+        chart: chartCase({ sidecar: { resources: { limits: { memory: v } } } }),
       },
+      'webhook --sidecar-cpu-request': webhookFlags({ 'sidecar-cpu-request': v }),
+      'webhook --sidecar-memory-limit': webhookFlags({ 'sidecar-memory-limit': v }),
     };
   }),
-  'role ARN': ROLE_ARNS.map(({ value, valid }) => {
+  'role ARN': rows(ROLE_ARNS, (value) => {
     const v = text(value);
     const annotation = admission({ [ROLE_ARN_ANNOTATION]: v });
     return {
-      value,
-      valid,
-      layers: {
-        'enable() roleArn': enable({ roleArn: v }),
-        'admission annotation': annotation.admitted,
-        'sidecar --role-arn': sidecarFlags({ 'role-arn': v }),
-        ...(annotation.admitted ? { 'sidecar, as injected': annotation.sidecar ?? false } : {}),
-      },
+      'enable() roleArn': enable({ roleArn: v }),
+      'admission annotation': annotation.admitted,
+      'sidecar --role-arn': sidecarFlags({ 'role-arn': v }),
+      ...(annotation.admitted ? { 'sidecar, as injected': annotation.sidecar ?? false } : {}),
     };
   }),
-  'session duration': DURATIONS.map(({ value, valid }) => {
+  'session duration': rows(DURATIONS, (value) => {
     const annotation = admission({ [SESSION_DURATION_ANNOTATION]: text(value) });
     return {
-      value,
-      valid,
-      layers: {
-        'construct sidecar.sessionDuration': construct({ sidecar: { sessionDuration: num(value) } }),
-        'enable() sessionDuration': enable({ sessionDuration: num(value) }),
-        'chart sidecar.sessionDuration': { chart: chartCase({ sidecar: { sessionDuration: value } }) },
-        'webhook --default-session-duration': webhookFlags({ 'default-session-duration': text(value) }),
-        'admission annotation': annotation.admitted,
-        'sidecar --session-duration': sidecarFlags({ 'session-duration': text(value) }),
-      },
-    };
-  }),
-  'session duration (text)': DURATION_TEXTS.map(({ value, valid }) => ({
-    value,
-    valid,
-    layers: {
+      'construct sidecar.sessionDuration': construct({ sidecar: { sessionDuration: num(value) } }),
+      'enable() sessionDuration': enable({ sessionDuration: num(value) }),
+      'chart sidecar.sessionDuration': { chart: chartCase({ sidecar: { sessionDuration: value } }) },
       'webhook --default-session-duration': webhookFlags({ 'default-session-duration': text(value) }),
-      'admission annotation': admission({ [SESSION_DURATION_ANNOTATION]: text(value) }).admitted,
+      'admission annotation': annotation.admitted,
       'sidecar --session-duration': sidecarFlags({ 'session-duration': text(value) }),
-    },
-  })),
-  'token expiration': TOKEN_EXPIRATIONS.map(({ value, valid }) => ({
-    value,
-    valid,
-    layers: {
-      'construct sidecar.tokenExpiration': construct({ sidecar: { tokenExpiration: num(value) } }),
-      'chart sidecar.tokenExpiration': { chart: chartCase({ sidecar: { tokenExpiration: value } }) },
-      'webhook --token-expiration': webhookFlags({ 'token-expiration': text(value) }),
-    },
-  })),
-  'http tokens': HTTP_TOKEN_VALUES.map(({ value, valid }) => {
-    const v = text(value);
-    return {
-      value,
-      valid,
-      layers: {
-        'construct sidecar.httpTokens': construct({ sidecar: { httpTokens: v as HttpTokens } }),
-        'enable() httpTokens': enable({ httpTokens: v as HttpTokens }),
-        'chart sidecar.httpTokens': { chart: chartCase({ sidecar: { httpTokens: v } }) },
-        'webhook --default-http-tokens': webhookFlags({ 'default-http-tokens': v }),
-        'admission annotation': admission({ [HTTP_TOKENS_ANNOTATION]: v }).admitted,
-        'sidecar --http-tokens': sidecarFlags({ 'http-tokens': v }),
-      },
     };
   }),
-  redirect: REDIRECTS.map(({ value, valid }) => ({
-    value,
-    valid,
-    layers: {
-      'enable() redirect': enable({ redirect: text(value) as EnableImdsEmulatorOptions['redirect'] }),
-      'admission annotation': admission({ [REDIRECT_ANNOTATION]: text(value) }).admitted,
-    },
+  'session duration (text)': rows(DURATION_TEXTS, (value) => ({
+    'webhook --default-session-duration': webhookFlags({ 'default-session-duration': text(value) }),
+    'admission annotation': admission({ [SESSION_DURATION_ANNOTATION]: text(value) }).admitted,
+    'sidecar --session-duration': sidecarFlags({ 'session-duration': text(value) }),
   })),
-  'STS endpoint': STS_ENDPOINTS.map(({ value, valid }) => {
+  'token expiration': rows(TOKEN_EXPIRATIONS, (value) => ({
+    'construct sidecar.tokenExpiration': construct({ sidecar: { tokenExpiration: num(value) } }),
+    'chart sidecar.tokenExpiration': { chart: chartCase({ sidecar: { tokenExpiration: value } }) },
+    'webhook --token-expiration': webhookFlags({ 'token-expiration': text(value) }),
+  })),
+  'http tokens': rows(HTTP_TOKEN_VALUES, (value) => {
     const v = text(value);
     return {
-      value,
-      valid,
-      layers: {
-        'construct sidecar.stsEndpoint': construct({ sidecar: { stsEndpoint: v } }),
-        'chart sidecar.stsEndpoint': { chart: chartCase({ sidecar: { stsEndpoint: v } }) },
-        'webhook --sts-endpoint': webhookFlags({ 'sts-endpoint': v }),
-        'sidecar --sts-endpoint': sidecarFlags({ 'sts-endpoint': v }),
-      },
+      'construct sidecar.httpTokens': construct({ sidecar: { httpTokens: v as HttpTokens } }),
+      'enable() httpTokens': enable({ httpTokens: v as HttpTokens }),
+      'chart sidecar.httpTokens': { chart: chartCase({ sidecar: { httpTokens: v } }) },
+      'webhook --default-http-tokens': webhookFlags({ 'default-http-tokens': v }),
+      'admission annotation': admission({ [HTTP_TOKENS_ANNOTATION]: v }).admitted,
+      'sidecar --http-tokens': sidecarFlags({ 'http-tokens': v }),
+    };
+  }),
+  redirect: rows(REDIRECTS, (value) => ({
+    'enable() redirect': enable({ redirect: text(value) as EnableImdsEmulatorOptions['redirect'] }),
+    'admission annotation': admission({ [REDIRECT_ANNOTATION]: text(value) }).admitted,
+  })),
+  'STS endpoint': rows(STS_ENDPOINTS, (value) => {
+    const v = text(value);
+    return {
+      'construct sidecar.stsEndpoint': construct({ sidecar: { stsEndpoint: v } }),
+      'chart sidecar.stsEndpoint': { chart: chartCase({ sidecar: { stsEndpoint: v } }) },
+      'webhook --sts-endpoint': webhookFlags({ 'sts-endpoint': v }),
+      'sidecar --sts-endpoint': sidecarFlags({ 'sts-endpoint': v }),
     };
   }),
 };
