@@ -29,6 +29,13 @@ describe('sidecar config', () => {
     );
   });
 
+  it('checks AWS_REGION by the region rule, naming --region', () => {
+    expect(parse({ 'role-arn': ROLE }, { AWS_REGION: 'eusc-de-east-1' }).region).toBe('eusc-de-east-1');
+    expect(() => parse({ 'role-arn': ROLE }, { AWS_REGION: 'Europe' })).toThrow(
+      '--region (IMDS_EMULATOR_REGION): AWS_REGION must be an AWS region such as "eu-west-1", got "Europe"',
+    );
+  });
+
   it.each([
     [{}, /--role-arn \(IMDS_EMULATOR_ROLE_ARN\): is required/],
     [
