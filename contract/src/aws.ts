@@ -9,8 +9,8 @@ export interface RoleArn {
 }
 
 /** IAM's limits: an ARN of at most 2048 characters, a path of at most 512, a role name of 1..64. */
-export const MAX_ROLE_ARN_LENGTH = 2048;
-export const MAX_ROLE_PATH_LENGTH = 512;
+const MAX_ROLE_ARN_LENGTH = 2048;
+const MAX_ROLE_PATH_LENGTH = 512;
 const MAX_ROLE_PATH_SEGMENTS = 100;
 
 /**

@@ -86,17 +86,9 @@ export function intRule(min: number, max: number): IntRule {
 }
 
 /** A value as error messages quote it: JSON, cut after 120 characters. */
-export function quote(value: unknown): string {
+function quote(value: unknown): string {
   const text = typeof value === 'string' && value.length > 120 ? `${value.slice(0, 120)}…` : value;
   return JSON.stringify(text) ?? String(text);
-}
-
-/** The problem with `value` ("must be …, got …"), or undefined when `rule` accepts it. */
-export function problem<T extends string | number>(
-  rule: { accepts(value: T): boolean; expected: string },
-  value: T,
-): string | undefined {
-  return rule.accepts(value) ? undefined : mustBe(rule, value);
 }
 
 /** "must be <expected>, got <value>": the one sentence every layer uses to refuse a value. */

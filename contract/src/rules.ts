@@ -51,8 +51,9 @@ export type Redirect = RuleValue<typeof REDIRECT>;
 /** A pod without the redirect annotation gets the iptables redirect. */
 export const DEFAULT_REDIRECT: Redirect = 'iptables';
 export type ImagePullPolicy = RuleValue<typeof IMAGE_PULL_POLICY>;
-export type LogLevel = RuleValue<typeof LOG_LEVEL>;
 
+/** Neither a space, a control character, a quote nor a backslash (`\\s` differs between JavaScript and RE2). */
+const PRINTABLE = `[^\\x00-\\x20\\x7f"'\\\\]`;
 const DNS1123_LABEL_PATTERN = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const DNS1035_LABEL_PATTERN = '^[a-z]([-a-z0-9]*[a-z0-9])?$';
 const REPOSITORY_PATTERN = '[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*';
@@ -88,10 +89,10 @@ export const INSTALL_NAME = patternRule(
 export const HTTP_URL = patternRule(
   'an http(s) URL such as "https://sts.eu-west-1.amazonaws.com"',
   '^https?://([A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+\\])' +
-    '(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?(/[^\\s"\'\\\\]*)?$',
+    `(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?(/${PRINTABLE}*)?$`,
 );
 /** Audience of a projected service-account token. */
-export const AUDIENCE = patternRule('a non-empty audience without spaces or quotes', '^[^\\s"\'\\\\]+$');
+export const AUDIENCE = patternRule('a non-empty audience without spaces or quotes', `^${PRINTABLE}+$`);
 
 /** Image repository (registry host and port optional), as the distribution reference grammar has it. */
 export const IMAGE_REPOSITORY = patternRule(

@@ -197,6 +197,15 @@ const STS_ENDPOINTS = [
   ...bad('sts.local', 'ftp://x', 'http://', 'http://host:99999', 'https://a b', 'https://x"y', 'https://-x'),
 ];
 
+const AUDIENCES = [
+  ...ok('sts.amazonaws.com', 'https://example.com/aud', 'a', 'a\u00a0b'),
+  ...bad('has space', 'tab\tb', 'a"b', "a'b", 'a\\b'),
+];
+const NAMESPACES = [
+  ...ok('default', 'a', 'team-1', '1abc', 'a'.repeat(63)),
+  ...bad('Bad_NS', 'a.b', '-a', 'a-', 'a'.repeat(64), 'UPPER'),
+];
+
 // ---- The layers -------------------------------------------------------------------------------------------------
 
 /** Runs `attempt`; false when it throws `kind` with a "must be" message, true when it does not throw. */
@@ -392,6 +401,17 @@ const GROUPS: Record<string, Row[]> = {
       'sidecar --sts-endpoint': sidecarFlags({ 'sts-endpoint': v }),
     };
   }),
+  'token audience': rows(AUDIENCES, (value) => ({
+    'construct sidecar.tokenAudience': construct({ sidecar: { tokenAudience: text(value) } }),
+    'chart sidecar.tokenAudience': { chart: chartCase({ sidecar: { tokenAudience: value } }) },
+    'webhook --token-audience': webhookFlags({ 'token-audience': text(value) }),
+  })),
+  namespace: rows(NAMESPACES, (value) => ({
+    'construct namespace': construct({ namespace: text(value) }),
+    'construct excludedNamespaces': construct({ excludedNamespaces: [text(value)] }),
+    'chart webhook.excludedNamespaces': { chart: chartCase({ webhook: { excludedNamespaces: [value] } }) },
+    'webhook --namespace': webhookFlags({ namespace: text(value) }),
+  })),
 };
 
 const scratch = mkdtempSync(join(tmpdir(), 'imds-agreement-'));
