@@ -5,5 +5,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+  // The contract's source, so a change to a rule is tested without rebuilding contract/lib.
+  moduleNameMapper: { '^@imds-emulator/contract$': '<rootDir>/contract/src' },
   testTimeout: 60000,
 };

@@ -1,4 +1,10 @@
-import { checkPattern } from './validate';
+import {
+  DEFAULT_ISSUER_GROUP,
+  DEFAULT_ISSUER_KIND,
+  DNS1123_SUBDOMAIN,
+  ISSUER_KIND,
+} from '@imds-emulator/contract';
+import { check } from './validate';
 
 /** Which component issues the webhook's serving certificate. */
 export enum CertificateMode {
@@ -33,10 +39,6 @@ export interface CertManagerOptions {
   readonly issuer?: CertManagerIssuer;
 }
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-const ISSUER_KIND = /^[A-Z][A-Za-z0-9]*$/;
-const API_GROUP = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-
 /**
  * How the webhook gets its TLS certificate. Create one with {@link WebhookCertificate.selfManaged} or
  * {@link WebhookCertificate.certManager}.
@@ -54,25 +56,16 @@ export class WebhookCertificate {
   public static certManager(options: CertManagerOptions = {}): WebhookCertificate {
     const issuer = options.issuer;
     if (issuer) {
-      checkPattern('certificate issuer.name', issuer.name, DNS_SUBDOMAIN, 'a DNS subdomain name');
-      if (issuer.kind !== undefined) {
-        checkPattern('certificate issuer.kind', issuer.kind, ISSUER_KIND, 'a Kind such as "ClusterIssuer"');
-      }
-      if (issuer.group !== undefined) {
-        checkPattern(
-          'certificate issuer.group',
-          issuer.group,
-          API_GROUP,
-          'an API group such as "cert-manager.io"',
-        );
-      }
+      check('certificate issuer.name', DNS1123_SUBDOMAIN, issuer.name);
+      if (issuer.kind !== undefined) check('certificate issuer.kind', ISSUER_KIND, issuer.kind);
+      if (issuer.group !== undefined) check('certificate issuer.group', DNS1123_SUBDOMAIN, issuer.group);
     }
     return new WebhookCertificate(
       CertificateMode.CERT_MANAGER,
       issuer && {
         name: issuer.name,
-        kind: issuer.kind ?? 'Issuer',
-        group: issuer.group ?? 'cert-manager.io',
+        kind: issuer.kind ?? DEFAULT_ISSUER_KIND,
+        group: issuer.group ?? DEFAULT_ISSUER_GROUP,
       },
     );
   }

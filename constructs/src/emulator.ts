@@ -1,18 +1,43 @@
+import {
+  AUDIENCE,
+  DEFAULT_FAILURE_POLICY,
+  DEFAULT_IMAGE_REPOSITORY,
+  DEFAULT_IMAGE_TAG,
+  DEFAULT_NAME,
+  DEFAULT_NAMESPACE,
+  DEFAULT_REPLICAS,
+  DEFAULT_TIMEOUT_SECONDS,
+  DNS1123_LABEL,
+  DNS1123_SUBDOMAIN,
+  ENABLED_LABEL,
+  ENABLED_VALUE,
+  WEBHOOK_FLAGS as F,
+  HTTP_URL,
+  IMAGE_DIGEST,
+  IMAGE_REPOSITORY,
+  IMAGE_TAG,
+  INSTALL_NAME,
+  QUANTITY,
+  REGION,
+  REPLICAS,
+  SESSION_DURATION,
+  SIDECAR_RESOURCES,
+  TIMEOUT_SECONDS,
+  TOKEN_EXPIRATION,
+  WEBHOOK_RESOURCES,
+} from '@imds-emulator/contract';
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { CertificateMode, WebhookCertificate } from './certificate';
-import { FailurePolicy, HttpTokens, ImagePullPolicy, SidecarMode } from './enums';
-import { DEFAULT_IMAGE_REPOSITORY, DEFAULT_IMAGE_TAG, ENABLED_LABEL, ENABLED_VALUE } from './names';
 import {
-  checkEnum,
-  checkInt,
-  checkName,
-  checkNamespace,
-  checkPattern,
-  checkQuantity,
-  checkRegion,
-} from './validate';
+  FAILURE_POLICY_RULE,
+  HTTP_TOKENS_RULE,
+  IMAGE_PULL_POLICY_RULE,
+  SIDECAR_MODE_RULE,
+} from './enum-rules';
+import type { FailurePolicy, HttpTokens, ImagePullPolicy, SidecarMode } from './enums';
+import { check } from './validate';
 
 /** CPU and memory requests and limits of a container. */
 export interface ResourceQuantities {
@@ -36,7 +61,7 @@ export interface SidecarDefaults {
   readonly sessionDuration?: number;
   /** Audience of the projected service-account token (`--token-audience`). @default "sts.amazonaws.com" */
   readonly tokenAudience?: string;
-  /** `expirationSeconds` of the projected token, 600..86400 (`--token-expiration`). @default 3600 */
+  /** `expirationSeconds` of the projected token, 600..4294967295 (`--token-expiration`). @default 3600 */
   readonly tokenExpiration?: number;
   /** Native or classic sidecar (`--sidecar-mode`). @default SidecarMode.AUTO */
   readonly mode?: SidecarMode;
@@ -93,17 +118,11 @@ export interface ImdsEmulatorProps {
   readonly labels?: { [key: string]: string };
 }
 
-const WEBHOOK_PORT = 8443;
-const HEALTH_PORT = 8081;
+const WEBHOOK_PORT = F.port.default;
+const HEALTH_PORT = F.healthPort.default;
 const SERVICE_PORT = 443;
 const TLS_DIR = '/etc/imds-emulator/tls';
 const RUN_AS = 65532;
-const IMAGE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
-const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const IMAGE_DIGEST = /^sha256:[a-f0-9]{64}$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-const URL_PATTERN = /^https?:\/\/[^\s"'\\]+$/;
-const AUDIENCE = /^[^\s"'\\]+$/;
 
 /**
  * A complete install of the imds-emulator admission webhook: ServiceAccount, least-privilege RBAC, Deployment,
@@ -146,36 +165,27 @@ export class ImdsEmulator extends Construct {
 
   public constructor(scope: Construct, id: string, props: ImdsEmulatorProps = {}) {
     super(scope, id);
-    this.name = props.name ?? 'imds-emulator';
-    checkName('name', this.name, 52);
-    this.namespace = props.namespace ?? 'imds-emulator';
-    checkNamespace('namespace', this.namespace);
+    this.name = props.name ?? DEFAULT_NAME;
+    check('name', INSTALL_NAME, this.name);
+    this.namespace = props.namespace ?? DEFAULT_NAMESPACE;
+    check('namespace', DNS1123_LABEL, this.namespace);
     this.clusterScopedName = `${this.namespace}-${this.name}`;
     this.certificateSecretName = `${this.name}-tls`;
 
     this.image = imageReference(props);
-    this.imagePullPolicy = props.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT;
-    checkEnum('imagePullPolicy', this.imagePullPolicy, ImagePullPolicy);
-    this.replicas = props.replicas ?? 2;
-    checkInt('replicas', this.replicas, 1, 100);
-    // From `npm run bench:webhook` (BENCHMARKS.md, 2026-12-02): with 10,000 namespaces in its watch cache the webhook's
-    // RSS was 182 MiB after load and peaked at 201 MiB (131 and 161 MiB with 1,000); the request covers that peak, the
-    // limit adds room for reviews in flight and a re-list. CPU: 0.67 ms per review at 200 reviews/s (50m sustains about
-    // 75 reviews/s), 0.39 cores at 1,000 reviews/s.
-    this.resources = resolveResources('resources', props.resources, {
-      cpuRequest: '50m',
-      memoryRequest: '224Mi',
-      cpuLimit: '500m',
-      memoryLimit: '384Mi',
-    });
+    this.imagePullPolicy = props.imagePullPolicy ?? (F.imagePullPolicy.default as ImagePullPolicy);
+    check('imagePullPolicy', IMAGE_PULL_POLICY_RULE, this.imagePullPolicy);
+    this.replicas = props.replicas ?? DEFAULT_REPLICAS;
+    check('replicas', REPLICAS, this.replicas);
+    this.resources = resolveResources('resources', props.resources, WEBHOOK_RESOURCES);
     if (props.priorityClassName !== undefined) {
-      checkPattern('priorityClassName', props.priorityClassName, DNS_SUBDOMAIN, 'a DNS subdomain name');
+      check('priorityClassName', DNS1123_SUBDOMAIN, props.priorityClassName);
     }
-    this.failurePolicy = props.failurePolicy ?? FailurePolicy.FAIL;
-    checkEnum('failurePolicy', this.failurePolicy, FailurePolicy);
-    this.timeoutSeconds = props.timeoutSeconds ?? 5;
-    checkInt('timeoutSeconds', this.timeoutSeconds, 1, 30);
-    for (const ns of props.excludedNamespaces ?? []) checkNamespace('excludedNamespaces', ns);
+    this.failurePolicy = props.failurePolicy ?? (DEFAULT_FAILURE_POLICY as FailurePolicy);
+    check('failurePolicy', FAILURE_POLICY_RULE, this.failurePolicy);
+    this.timeoutSeconds = props.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+    check('timeoutSeconds', TIMEOUT_SECONDS, this.timeoutSeconds);
+    for (const ns of props.excludedNamespaces ?? []) check('excludedNamespaces', DNS1123_LABEL, ns);
     this.excludedNamespaces = [this.namespace, 'kube-system', ...(props.excludedNamespaces ?? [])];
     this.certificate = props.certificate ?? WebhookCertificate.selfManaged();
     this.sidecar = resolveSidecar(props.sidecar ?? {});
@@ -304,32 +314,38 @@ export class ImdsEmulator extends Construct {
   private webhookArgs(selfManaged: boolean): string[] {
     const s = this.sidecar;
     const r = s.resources!;
-    const certArgs = selfManaged
-      ? [
-          '--cert-mode=self-managed',
-          `--cert-secret=${this.certificateSecretName}`,
-          `--webhook-configuration=${this.clusterScopedName}`,
-          `--service-name=${this.name}`,
-        ]
-      : ['--cert-mode=files', `--tls-cert=${TLS_DIR}/tls.crt`, `--tls-key=${TLS_DIR}/tls.key`];
+    // Keyed by the contract's webhook flags: a flag renamed there is renamed here.
+    const certFlags: Partial<Record<keyof typeof F, unknown>> = selfManaged
+      ? {
+          certMode: 'self-managed',
+          certSecret: this.certificateSecretName,
+          webhookConfiguration: this.clusterScopedName,
+          serviceName: this.name,
+        }
+      : { certMode: 'files', tlsCert: `${TLS_DIR}/tls.crt`, tlsKey: `${TLS_DIR}/tls.key` };
+    const flags: Partial<Record<keyof typeof F, unknown>> = {
+      port: WEBHOOK_PORT,
+      healthPort: HEALTH_PORT,
+      ...certFlags,
+      image: this.image,
+      imagePullPolicy: this.imagePullPolicy,
+      sidecarMode: s.mode,
+      defaultRegion: s.region,
+      defaultHttpTokens: s.httpTokens,
+      defaultSessionDuration: s.sessionDuration,
+      tokenAudience: s.tokenAudience,
+      tokenExpiration: s.tokenExpiration,
+      sidecarCpuRequest: r.cpuRequest,
+      sidecarMemoryRequest: r.memoryRequest,
+      sidecarCpuLimit: r.cpuLimit,
+      sidecarMemoryLimit: r.memoryLimit,
+      stsEndpoint: s.stsEndpoint,
+    };
     return [
       'webhook',
-      `--port=${WEBHOOK_PORT}`,
-      `--health-port=${HEALTH_PORT}`,
-      ...certArgs,
-      `--image=${this.image}`,
-      `--image-pull-policy=${this.imagePullPolicy}`,
-      `--sidecar-mode=${s.mode}`,
-      `--default-region=${s.region}`,
-      `--default-http-tokens=${s.httpTokens}`,
-      `--default-session-duration=${s.sessionDuration}`,
-      `--token-audience=${s.tokenAudience}`,
-      `--token-expiration=${s.tokenExpiration}`,
-      `--sidecar-cpu-request=${r.cpuRequest}`,
-      `--sidecar-memory-request=${r.memoryRequest}`,
-      `--sidecar-cpu-limit=${r.cpuLimit}`,
-      `--sidecar-memory-limit=${r.memoryLimit}`,
-      ...(s.stsEndpoint !== undefined ? [`--sts-endpoint=${s.stsEndpoint}`] : []),
+      ...Object.entries(flags)
+        .filter(([, value]) => value !== undefined)
+        .map(([key, value]) => `--${F[key as keyof typeof F].name}=${value}`),
     ];
   }
 
@@ -461,16 +477,11 @@ export class ImdsEmulator extends Construct {
 
 function imageReference(props: ImdsEmulatorProps): string {
   const repository = props.imageRepository ?? DEFAULT_IMAGE_REPOSITORY;
-  checkPattern(
-    'imageRepository',
-    repository,
-    IMAGE_REPOSITORY,
-    'an image repository such as "ghcr.io/org/name"',
-  );
+  check('imageRepository', IMAGE_REPOSITORY, repository);
   const tag = props.imageTag ?? DEFAULT_IMAGE_TAG;
-  checkPattern('imageTag', tag, IMAGE_TAG, 'an image tag such as "0.1.0"');
+  check('imageTag', IMAGE_TAG, tag);
   if (props.imageDigest === undefined) return `${repository}:${tag}`;
-  checkPattern('imageDigest', props.imageDigest, IMAGE_DIGEST, 'a digest "sha256:<64 hex digits>"');
+  check('imageDigest', IMAGE_DIGEST, props.imageDigest);
   return `${repository}:${tag}@${props.imageDigest}`;
 }
 
@@ -480,7 +491,7 @@ function resolveResources(
   defaults: Required<ResourceQuantities>,
 ): ResourceQuantities {
   const resolved = { ...defaults, ...given };
-  for (const [key, value] of Object.entries(resolved)) checkQuantity(`${prop}.${key}`, value);
+  for (const [key, value] of Object.entries(resolved)) check(`${prop}.${key}`, QUANTITY, value);
   return resolved;
 }
 
@@ -496,33 +507,21 @@ function kubeResources(r: ResourceQuantities): k8s.ResourceRequirements {
 
 function resolveSidecar(s: SidecarDefaults): SidecarDefaults {
   const resolved: SidecarDefaults = {
-    region: s.region ?? 'us-east-1',
-    httpTokens: s.httpTokens ?? HttpTokens.OPTIONAL,
-    sessionDuration: s.sessionDuration ?? 3600,
-    tokenAudience: s.tokenAudience ?? 'sts.amazonaws.com',
-    tokenExpiration: s.tokenExpiration ?? 3600,
-    mode: s.mode ?? SidecarMode.AUTO,
+    region: s.region ?? F.defaultRegion.default,
+    httpTokens: s.httpTokens ?? (F.defaultHttpTokens.default as HttpTokens),
+    sessionDuration: s.sessionDuration ?? F.defaultSessionDuration.default,
+    tokenAudience: s.tokenAudience ?? F.tokenAudience.default,
+    tokenExpiration: s.tokenExpiration ?? F.tokenExpiration.default,
+    mode: s.mode ?? (F.sidecarMode.default as SidecarMode),
     stsEndpoint: s.stsEndpoint,
-    resources: resolveResources('sidecar.resources', s.resources, {
-      cpuRequest: '10m',
-      memoryRequest: '64Mi',
-      cpuLimit: '500m',
-      memoryLimit: '128Mi',
-    }),
+    resources: resolveResources('sidecar.resources', s.resources, SIDECAR_RESOURCES),
   };
-  checkRegion('sidecar.region', resolved.region!);
-  checkEnum('sidecar.httpTokens', resolved.httpTokens!, HttpTokens);
-  checkInt('sidecar.sessionDuration', resolved.sessionDuration!, 900, 43200);
-  checkPattern(
-    'sidecar.tokenAudience',
-    resolved.tokenAudience!,
-    AUDIENCE,
-    'a non-empty audience without spaces',
-  );
-  checkInt('sidecar.tokenExpiration', resolved.tokenExpiration!, 600, 86400);
-  checkEnum('sidecar.mode', resolved.mode!, SidecarMode);
-  if (resolved.stsEndpoint !== undefined) {
-    checkPattern('sidecar.stsEndpoint', resolved.stsEndpoint, URL_PATTERN, 'an http(s) URL');
-  }
+  check('sidecar.region', REGION, resolved.region!);
+  check('sidecar.httpTokens', HTTP_TOKENS_RULE, resolved.httpTokens!);
+  check('sidecar.sessionDuration', SESSION_DURATION, resolved.sessionDuration!);
+  check('sidecar.tokenAudience', AUDIENCE, resolved.tokenAudience!);
+  check('sidecar.tokenExpiration', TOKEN_EXPIRATION, resolved.tokenExpiration!);
+  check('sidecar.mode', SIDECAR_MODE_RULE, resolved.mode!);
+  if (resolved.stsEndpoint !== undefined) check('sidecar.stsEndpoint', HTTP_URL, resolved.stsEndpoint);
   return resolved;
 }

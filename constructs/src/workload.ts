@@ -1,15 +1,19 @@
-import type * as kplus from 'cdk8s-plus-27';
-import { HttpTokens, Redirect } from './enums';
 import {
   ENABLED_LABEL,
   ENABLED_VALUE,
   HTTP_TOKENS_ANNOTATION,
   REDIRECT_ANNOTATION,
+  REGION,
   REGION_ANNOTATION,
+  ROLE_ARN,
   ROLE_ARN_ANNOTATION,
+  SESSION_DURATION,
   SESSION_DURATION_ANNOTATION,
-} from './names';
-import { checkEnum, checkInt, checkPattern, checkRegion } from './validate';
+} from '@imds-emulator/contract';
+import type * as kplus from 'cdk8s-plus-27';
+import { HTTP_TOKENS_RULE, REDIRECT_RULE } from './enum-rules';
+import type { HttpTokens, Redirect } from './enums';
+import { check } from './validate';
 
 /** Options of {@link ImdsEmulatorWorkload.enable}. */
 export interface EnableImdsEmulatorOptions {
@@ -25,9 +29,6 @@ export interface EnableImdsEmulatorOptions {
   readonly sessionDuration?: number;
 }
 
-// Same shape the webhook accepts (DEVELOPERS.md): partition, 12-digit account, role with optional path.
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
-
 /** Opts cdk8s-plus workloads in to the imds-emulator. */
 export class ImdsEmulatorWorkload {
   /**
@@ -36,27 +37,22 @@ export class ImdsEmulatorWorkload {
    * Deployment, StatefulSet, Job or DaemonSet.
    */
   public static enable(workload: kplus.AbstractPod, options: EnableImdsEmulatorOptions): void {
-    checkPattern(
-      'roleArn',
-      options.roleArn,
-      ROLE_ARN,
-      'an IAM role ARN such as "arn:aws:iam::123456789012:role/my-role"',
-    );
+    check('roleArn', ROLE_ARN, options.roleArn);
     const annotations: { [key: string]: string } = { [ROLE_ARN_ANNOTATION]: options.roleArn };
     if (options.redirect !== undefined) {
-      checkEnum('redirect', options.redirect, Redirect);
+      check('redirect', REDIRECT_RULE, options.redirect);
       annotations[REDIRECT_ANNOTATION] = options.redirect;
     }
     if (options.httpTokens !== undefined) {
-      checkEnum('httpTokens', options.httpTokens, HttpTokens);
+      check('httpTokens', HTTP_TOKENS_RULE, options.httpTokens);
       annotations[HTTP_TOKENS_ANNOTATION] = options.httpTokens;
     }
     if (options.region !== undefined) {
-      checkRegion('region', options.region);
+      check('region', REGION, options.region);
       annotations[REGION_ANNOTATION] = options.region;
     }
     if (options.sessionDuration !== undefined) {
-      checkInt('sessionDuration', options.sessionDuration, 900, 43200);
+      check('sessionDuration', SESSION_DURATION, options.sessionDuration);
       annotations[SESSION_DURATION_ANNOTATION] = String(options.sessionDuration);
     }
     // podMetadata is the pod itself for a Pod and the pod template for the other workloads.

@@ -43,7 +43,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/imds-image.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 if [ "${IMAGE_SKIP_COMPILE:-}" != 1 ]; then
-  npm --prefix "$repo" run --silent build -w emulator >"$work/compile.log" 2>&1 ||
+  npm --prefix "$repo" run --silent build -w contract -w emulator >"$work/compile.log" 2>&1 ||
     { cat "$work/compile.log" >&2; echo "image: compiling the emulator failed" >&2; exit 1; }
   step "compile emulator"
 fi

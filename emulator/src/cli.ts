@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { initCommand } from './init/command';
 import { sidecarCommand } from './sidecar/command';
 import { webhookCommand } from './webhook/command';
@@ -7,13 +7,14 @@ import { webhookCommand } from './webhook/command';
 const { version } = require('../package.json') as { version: string };
 
 export function buildProgram(): Command {
-  return new Command('imds-emulator')
+  const program = new Command('imds-emulator')
     .description('A per-pod EC2 instance metadata service (IMDS) backed by STS web identity.')
-    .version(version)
-    .addCommand(sidecarCommand())
-    .addCommand(webhookCommand())
-    .addCommand(initCommand())
-    .showHelpAfterError();
+    .version(version);
+  for (const command of [sidecarCommand(), webhookCommand(), initCommand()]) {
+    // commander's own usage errors (unknown flag, missing value) throw instead of exiting 1, so they exit 2 as well.
+    program.addCommand(command.exitOverride());
+  }
+  return program.exitOverride().showHelpAfterError();
 }
 
 /** Runs the command line; a usage or start-up error is printed as one line and exits 2. */
@@ -21,6 +22,8 @@ export function main(argv: string[] = process.argv): void {
   buildProgram()
     .parseAsync(argv)
     .catch((err: unknown) => {
+      // commander has printed its own message (or the help, or the version: exit code 0).
+      if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
       process.stderr.write(`imds-emulator: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(2);
     });

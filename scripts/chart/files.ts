@@ -1,6 +1,7 @@
 /** Every file of the chart, name → content, from the values model, the construct and the static layer. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ENABLED_LABEL, ENABLED_VALUE, ROLE_ARN_ANNOTATION } from '@imds-emulator/contract';
 import * as yaml from 'yaml';
 import { DEFAULT_IMAGE_TAG } from '../../constructs/src';
 import { FIXTURES } from './fixtures';
@@ -87,8 +88,8 @@ function readme(): string {
     `helm install imds-emulator ./charts/${CHART_NAME} --namespace imds-emulator --create-namespace`,
     '```',
     '',
-    'Opt a pod in with the label `gkemulticloud.googleapis.com/aws-imds-emulator-enabled: "True"` and the annotation',
-    '`gkemulticloud.googleapis.com/aws-imds-emulator-role-arn: arn:aws:iam::<account>:role/<name>` on its pod template.',
+    `Opt a pod in with the label \`${ENABLED_LABEL}: "${ENABLED_VALUE}"\` and the annotation`,
+    `\`${ROLE_ARN_ANNOTATION}: arn:aws:iam::<account>:role/<name>\` on its pod template.`,
     '',
     'Namespaced objects are named after the release (see `fullnameOverride`); cluster-scoped ones (the',
     'MutatingWebhookConfiguration, ClusterRole and ClusterRoleBinding) are `<namespace>-<fullname>`, so releases in',

@@ -3,14 +3,49 @@
  * the single mapping from values to {@link ImdsEmulatorProps} used both to generate the templates and to test them.
  */
 import {
-  type CertManagerIssuer,
+  AUDIENCE,
+  CERTIFICATE_MODE,
+  DEFAULT_FAILURE_POLICY,
   DEFAULT_IMAGE_REPOSITORY,
   DEFAULT_IMAGE_TAG,
-  FailurePolicy,
-  HttpTokens,
-  ImagePullPolicy,
+  DEFAULT_ISSUER_GROUP,
+  DEFAULT_ISSUER_KIND,
+  DEFAULT_REPLICAS,
+  DEFAULT_TIMEOUT_SECONDS,
+  DNS1123_LABEL,
+  DNS1123_SUBDOMAIN,
+  FAILURE_POLICY,
+  HTTP_TOKENS,
+  HTTP_URL,
+  IMAGE_DIGEST,
+  IMAGE_PULL_POLICY,
+  IMAGE_REPOSITORY,
+  IMAGE_TAG,
+  INSTALL_NAME,
+  type IntRule,
+  ISSUER_KIND,
+  type JsonSchema,
+  QUANTITY,
+  REGION,
+  REPLICAS,
+  type Resources,
+  type Rule,
+  SESSION_DURATION,
+  SIDECAR_MODE,
+  SIDECAR_RESOURCES,
+  TIMEOUT_SECONDS,
+  TOKEN_EXPIRATION,
+  WEBHOOK_FLAGS,
+  WEBHOOK_RESOURCES,
+} from '@imds-emulator/contract';
+import {
+  CertificateMode,
+  type CertManagerIssuer,
+  type FailurePolicy,
+  type HttpTokens,
+  type ImagePullPolicy,
   type ImdsEmulatorProps,
-  SidecarMode,
+  type SidecarMode,
   WebhookCertificate,
 } from '../../constructs/src';
 
@@ -33,100 +68,93 @@ export function isGroup(n: Leaf | Group): n is Group {
   return 'children' in n;
 }
 
-const QUANTITY = '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$';
-const NAMESPACE = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
-const enumValues = (e: Record<string, string>) => Object.values(e);
+/** The rule's exact JSON Schema; a rule without one (a predicate) cannot back a chart value. */
+function exact(rule: Rule<unknown>): JsonSchema {
+  if (!rule.schema) throw new Error(`the rule "${rule.expected}" has no JSON Schema`);
+  return rule.schema;
+}
 
-const str = (def: string, doc: string, extra: Record<string, unknown> = {}): Leaf => ({
+const leaf = (def: unknown, doc: string, schema: object): Leaf => ({
   default: def,
   doc,
-  schema: { type: 'string', ...extra },
+  schema: { ...schema },
 });
-const int = (def: number, doc: string, minimum: number, maximum: number): Leaf => ({
-  default: def,
-  doc,
-  schema: { type: 'integer', minimum, maximum },
-});
-const resources = (doc: string, req: [string, string], lim: [string, string]): Group => {
-  const pair = (d: string, [cpu, memory]: [string, string]): Group => ({
+const str = (rule: Rule<string>, def: string, doc: string): Leaf => leaf(def, doc, exact(rule));
+const int = (rule: IntRule, def: number, doc: string): Leaf => leaf(def, doc, rule.schema);
+/** A string that is either empty (not set) or valid: the rule's pattern made optional. */
+const optional = (rule: Rule<string>, doc: string): Leaf => {
+  const schema = exact(rule);
+  const inner = schema.pattern?.replace(/^\^/, '').replace(/\$$/, '');
+  return leaf('', doc, { ...schema, pattern: `^(${inner})?$` });
+};
+const resources = (doc: string, defaults: Resources): Group => {
+  const pair = (d: string, cpu: string, memory: string): Group => ({
     doc: `${d === 'request' ? 'Requests' : 'Limits'}.`,
-    children: {
-      cpu: str(cpu, `CPU ${d}.`, { pattern: QUANTITY }),
-      memory: str(memory, `Memory ${d}.`, { pattern: QUANTITY }),
-    },
+    children: { cpu: str(QUANTITY, cpu, `CPU ${d}.`), memory: str(QUANTITY, memory, `Memory ${d}.`) },
   });
-  return { doc, children: { requests: pair('request', req), limits: pair('limit', lim) } };
+  return {
+    doc,
+    children: {
+      requests: pair('request', defaults.cpuRequest, defaults.memoryRequest),
+      limits: pair('limit', defaults.cpuLimit, defaults.memoryLimit),
+    },
+  };
 };
 
 /** Every value of the chart, with its default. */
 export const VALUES_MODEL: Group = {
   doc: '',
   children: {
-    fullnameOverride: str(
-      '',
+    fullnameOverride: optional(
+      INSTALL_NAME,
       'Name of every object (cluster-scoped ones get the namespace as prefix). Default: the release name if it contains "imds-emulator", else "<release>-imds-emulator"; truncated to 52 characters.',
-      { pattern: '^([a-z]([-a-z0-9]*[a-z0-9])?)?$', maxLength: 52 },
     ),
     image: {
       doc: 'Image of the webhook and of the containers it injects.',
       children: {
-        repository: str(DEFAULT_IMAGE_REPOSITORY, 'Image repository.', { minLength: 1 }),
-        tag: str(DEFAULT_IMAGE_TAG, 'Image tag (quote it: a number is rejected).', {
-          pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',
-        }),
-        digest: str('', 'Optional digest, rendered as repository:tag@digest.', {
-          pattern: '^(sha256:[a-f0-9]{64})?$',
-        }),
+        repository: str(IMAGE_REPOSITORY, DEFAULT_IMAGE_REPOSITORY, 'Image repository.'),
+        tag: str(IMAGE_TAG, DEFAULT_IMAGE_TAG, 'Image tag (quote it: a number is rejected).'),
+        digest: optional(IMAGE_DIGEST, 'Optional digest, rendered as repository:tag@digest.'),
         pullPolicy: str(
-          ImagePullPolicy.IF_NOT_PRESENT,
+          IMAGE_PULL_POLICY,
+          WEBHOOK_FLAGS.imagePullPolicy.default,
           'Pull policy of the webhook and the injected containers.',
-          {
-            enum: enumValues(ImagePullPolicy),
-          },
         ),
       },
     },
     replicaCount: int(
-      2,
+      REPLICAS,
+      DEFAULT_REPLICAS,
       'Webhook replicas. A PodDisruptionBudget (minAvailable 1) is rendered when above 1.',
-      1,
-      100,
     ),
-    // The construct's defaults, set from `npm run bench:webhook`: RSS peak 201 MiB with 10,000 namespaces cached (the
-    // figures are cited in constructs/src/emulator.ts).
-    resources: resources('Resources of the webhook container.', ['50m', '224Mi'], ['500m', '384Mi']),
-    priorityClassName: str(
-      '',
+    resources: resources('Resources of the webhook container.', WEBHOOK_RESOURCES),
+    priorityClassName: optional(
+      DNS1123_SUBDOMAIN,
       'priorityClassName of the webhook pods, e.g. system-cluster-critical. Empty: none.',
-      {
-        pattern: '^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$',
-      },
     ),
     webhook: {
       doc: 'The MutatingWebhookConfiguration.',
       children: {
         failurePolicy: str(
-          FailurePolicy.FAIL,
+          FAILURE_POLICY,
+          DEFAULT_FAILURE_POLICY,
           'Fail: an opted-in pod is never created without its emulator.',
-          {
-            enum: enumValues(FailurePolicy),
-          },
         ),
-        timeoutSeconds: int(5, 'Webhook call timeout in seconds.', 1, 30),
-        excludedNamespaces: {
-          default: [],
-          doc: 'Namespaces never sent to the webhook, besides the release namespace and kube-system (always excluded).',
-          schema: { type: 'array', items: { type: 'string', pattern: NAMESPACE, maxLength: 63 } },
-        },
+        timeoutSeconds: int(TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS, 'Webhook call timeout in seconds.'),
+        excludedNamespaces: leaf(
+          [],
+          'Namespaces never sent to the webhook, besides the release namespace and kube-system (always excluded).',
+          { type: 'array', items: exact(DNS1123_LABEL) },
+        ),
       },
     },
     certificate: {
       doc: "The webhook's TLS certificate.",
       children: {
         mode: str(
-          'selfManaged',
+          CERTIFICATE_MODE,
+          CertificateMode.SELF_MANAGED,
           'selfManaged: the webhook creates and rotates its own CA and certificate (nothing else needed). certManager: cert-manager issues it and injects the CA.',
-          { enum: ['selfManaged', 'certManager'] },
         ),
         certManager: {
           doc: 'certManager mode only.',
@@ -134,19 +162,16 @@ export const VALUES_MODEL: Group = {
             issuer: {
               doc: 'Issuer of the serving certificate.',
               children: {
-                name: str(
-                  '',
+                name: optional(
+                  DNS1123_SUBDOMAIN,
                   'Name of your Issuer or ClusterIssuer. Empty: a self-signed Issuer is created.',
-                  {
-                    pattern: '^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$',
-                  },
                 ),
-                kind: str('Issuer', 'Issuer or ClusterIssuer (or an external issuer kind).', {
-                  pattern: '^[A-Z][A-Za-z0-9]*$',
-                }),
-                group: str('cert-manager.io', 'API group of the issuer.', {
-                  pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
-                }),
+                kind: str(
+                  ISSUER_KIND,
+                  DEFAULT_ISSUER_KIND,
+                  'Issuer or ClusterIssuer (or an external issuer kind).',
+                ),
+                group: str(DNS1123_SUBDOMAIN, DEFAULT_ISSUER_GROUP, 'API group of the issuer.'),
               },
             },
           },
@@ -157,31 +182,36 @@ export const VALUES_MODEL: Group = {
       doc: 'Defaults for the injected sidecars (pod annotations override region, httpTokens and sessionDuration).',
       children: {
         mode: str(
-          SidecarMode.AUTO,
+          SIDECAR_MODE,
+          WEBHOOK_FLAGS.sidecarMode.default,
           'native (init container with restartPolicy Always, k8s >= 1.29), classic or auto.',
-          {
-            enum: enumValues(SidecarMode),
-          },
         ),
-        region: str('us-east-1', 'AWS region of the STS endpoint.', {
-          pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$',
-        }),
-        httpTokens: str(HttpTokens.OPTIONAL, 'optional (IMDSv1 and v2) or required (IMDSv2 only).', {
-          enum: enumValues(HttpTokens),
-        }),
-        sessionDuration: int(3600, 'STS session duration in seconds.', 900, 43200),
-        tokenAudience: str('sts.amazonaws.com', 'Audience of the projected service-account token.', {
-          pattern: '^[^\\s"\'\\\\]+$',
-        }),
-        tokenExpiration: int(3600, 'expirationSeconds of the projected service-account token.', 600, 86400),
-        stsEndpoint: str(
-          '',
+        region: str(REGION, WEBHOOK_FLAGS.defaultRegion.default, 'AWS region of the STS endpoint.'),
+        httpTokens: str(
+          HTTP_TOKENS,
+          WEBHOOK_FLAGS.defaultHttpTokens.default,
+          'optional (IMDSv1 and v2) or required (IMDSv2 only).',
+        ),
+        sessionDuration: int(
+          SESSION_DURATION,
+          WEBHOOK_FLAGS.defaultSessionDuration.default,
+          'STS session duration in seconds.',
+        ),
+        tokenAudience: str(
+          AUDIENCE,
+          WEBHOOK_FLAGS.tokenAudience.default,
+          'Audience of the projected service-account token.',
+        ),
+        tokenExpiration: int(
+          TOKEN_EXPIRATION,
+          WEBHOOK_FLAGS.tokenExpiration.default,
+          'expirationSeconds of the projected service-account token.',
+        ),
+        stsEndpoint: optional(
+          HTTP_URL,
           'STS endpoint URL for every sidecar (e.g. a VPC endpoint). Empty: the regional endpoint.',
-          {
-            pattern: '^(https?://[^\\s"\'\\\\]+)?$',
-          },
         ),
-        resources: resources('Resources of each injected sidecar.', ['10m', '64Mi'], ['500m', '128Mi']),
+        resources: resources('Resources of each injected sidecar.', SIDECAR_RESOURCES),
       },
     },
   },
@@ -261,7 +291,7 @@ export function propsFromValues(v: Values, ctx: RenderContext): ImdsEmulatorProp
     timeoutSeconds: n('webhook.timeoutSeconds'),
     excludedNamespaces: [...(get('webhook.excludedNamespaces') as string[])],
     certificate:
-      s('certificate.mode') === 'certManager'
+      s('certificate.mode') === CertificateMode.CERT_MANAGER
         ? WebhookCertificate.certManager({ issuer })
         : WebhookCertificate.selfManaged(),
     sidecar: {

@@ -52,7 +52,7 @@ describe('values.schema.json and the construct', () => {
     ['sessionDuration 899', { sidecar: { sessionDuration: 899 } }],
     ['sessionDuration 43201', { sidecar: { sessionDuration: 43201 } }],
     ['tokenExpiration 599', { sidecar: { tokenExpiration: 599 } }],
-    ['tokenExpiration 86401', { sidecar: { tokenExpiration: 86401 } }],
+    ['tokenExpiration 2^32', { sidecar: { tokenExpiration: 2 ** 32 } }],
     ['tokenAudience', { sidecar: { tokenAudience: 'has space' } }],
     ['stsEndpoint', { sidecar: { stsEndpoint: 'sts.amazonaws.com' } }],
     ['issuer name', { certificate: { mode: 'certManager', certManager: { issuer: { name: 'Bad_Name' } } } }],

@@ -396,18 +396,21 @@ describe('ImdsEmulator validation', () => {
   test('fails on a name that is not a DNS label or too long', () => {
     fails(
       { name: 'Imds' },
-      'name must be a lowercase DNS label (a-z, 0-9, \'-\', starting with a letter) of at most 52 characters, got "Imds"',
+      'name must be a DNS-1035 label (a-z, 0-9 and "-", starting with a letter) of at most 52 characters, got "Imds"',
     );
-    fails({ name: 'a'.repeat(53) }, 'name must be a lowercase DNS label');
+    fails({ name: 'a'.repeat(53) }, 'name must be a DNS-1035 label');
   });
   test('fails on a bad namespace', () =>
-    fails({ namespace: 'bad_ns' }, 'namespace must be a namespace name (DNS-1123 label), got "bad_ns"'));
+    fails(
+      { namespace: 'bad_ns' },
+      'namespace must be a DNS-1123 label (a-z, 0-9 and "-", starting and ending with a letter or digit, at most 63 characters), got "bad_ns"',
+    ));
   test('fails on replicas out of range', () => {
-    fails({ replicas: 0 }, 'replicas must be an integer between 1 and 100, got 0');
-    fails({ replicas: 1.5 }, 'replicas must be an integer between 1 and 100, got 1.5');
+    fails({ replicas: 0 }, 'replicas must be a whole number from 1 to 100, got 0');
+    fails({ replicas: 1.5 }, 'replicas must be a whole number from 1 to 100, got 1.5');
   });
   test('fails on a timeout out of range', () =>
-    fails({ timeoutSeconds: 45 }, 'timeoutSeconds must be an integer between 1 and 30, got 45'));
+    fails({ timeoutSeconds: 45 }, 'timeoutSeconds must be a whole number from 1 to 30, got 45'));
   test('fails on a bad image reference', () => {
     fails({ imageRepository: 'Bad Repo' }, 'imageRepository must be an image repository');
     fails({ imageTag: 'v1:2' }, 'imageTag must be an image tag such as "0.1.0", got "v1:2"');
@@ -437,7 +440,7 @@ describe('ImdsEmulator validation', () => {
   test('fails on bad resource quantities', () => {
     fails(
       { resources: { cpuRequest: 'lots' } },
-      'resources.cpuRequest must be a Kubernetes quantity such as "100m" or "64Mi", got "lots"',
+      'resources.cpuRequest must be a Kubernetes quantity such as "100m", "0.5" or "64Mi", got "lots"',
     );
     fails(
       { sidecar: { resources: { memoryLimit: '1 GB' } } },
@@ -445,43 +448,46 @@ describe('ImdsEmulator validation', () => {
     );
   });
   test('fails on a bad priorityClassName', () =>
-    fails({ priorityClassName: 'High' }, 'priorityClassName must be a DNS subdomain name, got "High"'));
+    fails(
+      { priorityClassName: 'High' },
+      'priorityClassName must be a DNS-1123 subdomain (dot-separated DNS-1123 labels, at most 253 characters), got "High"',
+    ));
   test('fails on a bad excluded namespace', () =>
     fails(
       { excludedNamespaces: ['ok', 'Not OK'] },
-      'excludedNamespaces must be a namespace name (DNS-1123 label), got "Not OK"',
+      'excludedNamespaces must be a DNS-1123 label (a-z, 0-9 and "-", starting and ending with a letter or digit, at most 63 characters), got "Not OK"',
     ));
   test('fails on bad sidecar defaults', () => {
     fails(
       { sidecar: { region: 'Europe' } },
-      'sidecar.region must be an AWS region such as "us-east-1", got "Europe"',
+      'sidecar.region must be an AWS region such as "eu-west-1", got "Europe"',
     );
     fails(
       { sidecar: { sessionDuration: 60 } },
-      'sidecar.sessionDuration must be an integer between 900 and 43200, got 60',
+      'sidecar.sessionDuration must be a whole number from 900 to 43200, got 60',
     );
     fails(
       { sidecar: { tokenExpiration: 300 } },
-      'sidecar.tokenExpiration must be an integer between 600 and 86400, got 300',
+      'sidecar.tokenExpiration must be a whole number from 600 to 4294967295, got 300',
     );
     fails(
       { sidecar: { tokenAudience: 'has space' } },
-      'sidecar.tokenAudience must be a non-empty audience without spaces, got "has space"',
+      'sidecar.tokenAudience must be a non-empty audience without spaces or quotes, got "has space"',
     );
     fails(
       { sidecar: { stsEndpoint: 'sts.amazonaws.com' } },
-      'sidecar.stsEndpoint must be an http(s) URL, got "sts.amazonaws.com"',
+      'sidecar.stsEndpoint must be an http(s) URL such as "https://sts.eu-west-1.amazonaws.com", got "sts.amazonaws.com"',
     );
   });
   test('fails on a bad cert-manager issuer', () => {
     expect(() => WebhookCertificate.certManager({ issuer: { name: 'Bad_Name' } })).toThrow(
-      'certificate issuer.name must be a DNS subdomain name, got "Bad_Name"',
+      'certificate issuer.name must be a DNS-1123 subdomain (dot-separated DNS-1123 labels, at most 253 characters), got "Bad_Name"',
     );
     expect(() => WebhookCertificate.certManager({ issuer: { name: 'ca', kind: 'issuer' } })).toThrow(
-      'certificate issuer.kind must be a Kind such as "ClusterIssuer", got "issuer"',
+      'certificate issuer.kind must be a kind such as "ClusterIssuer", got "issuer"',
     );
     expect(() => WebhookCertificate.certManager({ issuer: { name: 'ca', group: 'Bad Group' } })).toThrow(
-      'certificate issuer.group must be an API group such as "cert-manager.io", got "Bad Group"',
+      'certificate issuer.group must be a DNS-1123 subdomain (dot-separated DNS-1123 labels, at most 253 characters), got "Bad Group"',
     );
   });
 });

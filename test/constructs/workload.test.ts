@@ -76,16 +76,16 @@ describe('ImdsEmulatorWorkload.enable', () => {
       '',
     ])('on the role ARN %j', (roleArn) => {
       expect(enable({ roleArn })).toThrow(
-        `roleArn must be an IAM role ARN such as "arn:aws:iam::123456789012:role/my-role", got ${JSON.stringify(roleArn)}`,
+        `roleArn must be an IAM role ARN arn:<partition>:iam::<12-digit account>:role/<optional/path/>name, such as "arn:aws:iam::123456789012:role/my-app", got ${JSON.stringify(roleArn)}`,
       );
     });
     test('on a bad session duration', () =>
       expect(enable({ roleArn: ROLE, sessionDuration: 100 })).toThrow(
-        'sessionDuration must be an integer between 900 and 43200, got 100',
+        'sessionDuration must be a whole number from 900 to 43200, got 100',
       ));
     test('on a bad region', () =>
       expect(enable({ roleArn: ROLE, region: 'moon' })).toThrow(
-        'region must be an AWS region such as "us-east-1", got "moon"',
+        'region must be an AWS region such as "eu-west-1", got "moon"',
       ));
     test('on a bad redirect or http-tokens value', () => {
       expect(enable({ roleArn: ROLE, redirect: 'nat' as Redirect })).toThrow(

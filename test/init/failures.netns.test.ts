@@ -98,14 +98,18 @@ describe('imds-emulator init: failures are clear and non-zero, for real in netwo
 
   it('rejects bad flag and environment values before touching iptables', async () => {
     const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
-      [['--port', '0'], {}, /"0" is not a TCP port \(1-65535\)/],
-      [[], { IMDS_EMULATOR_PORT: 'http' }, /"http" is not a TCP port/],
-      [['--iptables-backend', 'iptables'], {}, /Allowed choices are auto, nft, legacy/],
-      [[], { IMDS_EMULATOR_IPV6: 'yes' }, /Allowed choices are auto, on, off/],
+      [['--port', '0'], {}, /--port \(IMDS_EMULATOR_PORT\): must be a whole number from 1 to 65535, got "0"/],
+      [[], { IMDS_EMULATOR_PORT: 'http' }, /--port \(IMDS_EMULATOR_PORT\): .*got "http"/],
+      [
+        ['--iptables-backend', 'iptables'],
+        {},
+        /--iptables-backend \(IMDS_EMULATOR_IPTABLES_BACKEND\): must be one of auto, nft, legacy/,
+      ],
+      [[], { IMDS_EMULATOR_IPV6: 'yes' }, /--ipv6 \(IMDS_EMULATOR_IPV6\): must be one of auto, on, off/],
     ];
     for (const [args, env, message] of cases) {
       const result = await runInit(ns, args, { env: { ...process.env, ...env } });
-      expect(result.code).not.toBe(0);
+      expect(result.code).toBe(2);
       expect(result.stderr).toMatch(message);
     }
   });

@@ -1,4 +1,5 @@
-import { parsePort } from '../../emulator/src/init/command';
+import { INIT_FLAGS } from '@imds-emulator/contract';
+import { parseFlags } from '../../emulator/src/common/flags';
 import { describeToolFailure, missingTool } from '../../emulator/src/init/errors';
 import { hasIpv6Loopback, ipv6Enabled } from '../../emulator/src/init/ipv6';
 
@@ -61,12 +62,27 @@ describe('IPv6 mode', () => {
   });
 });
 
-describe('--port', () => {
-  it('accepts 1..65535 and rejects anything else with a clear message', () => {
-    expect(parsePort('16925')).toBe(16925);
-    expect(parsePort('1')).toBe(1);
-    for (const bad of ['0', '65536', '-1', '12.5', 'abc', '']) {
-      expect(() => parsePort(bad)).toThrow(`"${bad}" is not a TCP port (1-65535).`);
+describe('init flags', () => {
+  it('default to port 16925, backend auto and IPv6 auto', () => {
+    expect(parseFlags(INIT_FLAGS, {})).toEqual({ port: 16925, iptablesBackend: 'auto', ipv6: 'auto' });
+    expect(parseFlags(INIT_FLAGS, { port: '1', 'iptables-backend': 'nft', ipv6: 'off' })).toEqual({
+      port: 1,
+      iptablesBackend: 'nft',
+      ipv6: 'off',
+    });
+  });
+
+  it('reject a bad value naming the flag and its environment variable', () => {
+    for (const bad of ['0', '65536', '-1', '12.5', 'abc']) {
+      expect(() => parseFlags(INIT_FLAGS, { port: bad })).toThrow(
+        `--port (IMDS_EMULATOR_PORT): must be a whole number from 1 to 65535, got "${bad}"`,
+      );
     }
+    expect(() => parseFlags(INIT_FLAGS, { 'iptables-backend': 'ebpf' })).toThrow(
+      '--iptables-backend (IMDS_EMULATOR_IPTABLES_BACKEND): must be one of auto, nft, legacy, got "ebpf"',
+    );
+    expect(() => parseFlags(INIT_FLAGS, { ipv6: 'yes' })).toThrow(
+      '--ipv6 (IMDS_EMULATOR_IPV6): must be one of auto, on, off, got "yes"',
+    );
   });
 });

@@ -56,11 +56,11 @@ describe('imds-emulator sidecar (process)', () => {
   it.each([
     [
       ['--role-arn', 'arn:aws:iam::123:role/x'],
-      /--role-arn \(IMDS_EMULATOR_ROLE_ARN\): "arn:aws:iam::123:role\/x" is not/,
+      /--role-arn \(IMDS_EMULATOR_ROLE_ARN\): must be an IAM role ARN .*, got "arn:aws:iam::123:role\/x"/,
     ],
     [[], /--role-arn \(IMDS_EMULATOR_ROLE_ARN\): is required/],
     [['--role-arn', ROLE_ARN, '--session-duration', '60'], /--session-duration .* 900 to 43200/],
-    [['--role-arn', ROLE_ARN, '--http-tokens', 'yes'], /--http-tokens .* must be optional or required/],
+    [['--role-arn', ROLE_ARN, '--http-tokens', 'yes'], /--http-tokens .* must be one of optional, required/],
     [['--role-arn', ROLE_ARN, '--port', '0'], /--port .* 1 to 65535/],
     [
       ['--role-arn', ROLE_ARN, '--token-file', '/nonexistent/token'],
@@ -96,7 +96,9 @@ describe('imds-emulator sidecar (process)', () => {
     });
     const { code } = await proc.exited;
     expect(code).toBe(2);
-    expect(proc.output().stderr).toMatch(/--session-duration \(IMDS_EMULATOR_SESSION_DURATION\): "12"/);
+    expect(proc.output().stderr).toMatch(
+      /--session-duration \(IMDS_EMULATOR_SESSION_DURATION\): must be a whole number from 900 to 43200, got "12"/,
+    );
   });
 
   it('reaches an HTTPS STS whose CA is in NODE_EXTRA_CA_CERTS, and names the TLS error without it', async () => {

@@ -1,7 +1,8 @@
-import { parseSidecarConfig, type RawOptions } from '../../emulator/src/sidecar/config';
+import type { RawFlags } from '../../emulator/src/common/flags';
+import { parseSidecarConfig } from '../../emulator/src/sidecar/config';
 
 const ROLE = 'arn:aws:iam::123456789012:role/team/app-role';
-const parse = (raw: RawOptions, env: NodeJS.ProcessEnv = {}) => parseSidecarConfig(raw, env, 'host-1');
+const parse = (raw: RawFlags, env: NodeJS.ProcessEnv = {}) => parseSidecarConfig(raw, env, 'host-1');
 
 describe('sidecar config', () => {
   it('applies the documented defaults and derives role name, account and session name', () => {
@@ -28,32 +29,42 @@ describe('sidecar config', () => {
     );
   });
 
+  it('checks AWS_REGION by the region rule, naming --region', () => {
+    expect(parse({ 'role-arn': ROLE }, { AWS_REGION: 'eusc-de-east-1' }).region).toBe('eusc-de-east-1');
+    expect(() => parse({ 'role-arn': ROLE }, { AWS_REGION: 'Europe' })).toThrow(
+      '--region (IMDS_EMULATOR_REGION): AWS_REGION must be an AWS region such as "eu-west-1", got "Europe"',
+    );
+  });
+
   it.each([
     [{}, /--role-arn \(IMDS_EMULATOR_ROLE_ARN\): is required/],
     [
       { 'role-arn': 'arn:aws:iam::12345:role/x' },
-      /--role-arn .*"arn:aws:iam::12345:role\/x" is not an IAM role ARN/,
+      /--role-arn \(IMDS_EMULATOR_ROLE_ARN\): must be an IAM role ARN .*, got "arn:aws:iam::12345:role\/x"/,
     ],
     [{ 'role-arn': 'arn:aws:iam::123456789012:user/x' }, /--role-arn/],
     [
       { 'role-arn': ROLE, 'session-duration': '899' },
-      /--session-duration .*"899" is not a whole number from 900 to 43200/,
+      /--session-duration \(.*\): must be a whole number from 900 to 43200, got "899"/,
     ],
     [{ 'role-arn': ROLE, 'session-duration': '43201' }, /--session-duration/],
     [{ 'role-arn': ROLE, 'session-duration': '1h' }, /--session-duration/],
     [
       { 'role-arn': ROLE, 'http-tokens': 'sometimes' },
-      /--http-tokens .*"sometimes" must be optional or required/,
+      /--http-tokens \(.*\): must be one of optional, required, got "sometimes"/,
     ],
     [{ 'role-arn': ROLE, port: '70000' }, /--port \(IMDS_EMULATOR_PORT\)/],
     [{ 'role-arn': ROLE, 'health-port': 'x' }, /--health-port/],
     [{ 'role-arn': ROLE, port: '9000', 'health-port': '9000' }, /--health-port .*must differ from --port/],
-    [{ 'role-arn': ROLE, region: 'Europe' }, /--region .*"Europe" is not an AWS region/],
-    [{ 'role-arn': ROLE, 'sts-endpoint': 'not a url' }, /--sts-endpoint .*is not a URL/],
+    [
+      { 'role-arn': ROLE, region: 'Europe' },
+      /--region \(IMDS_EMULATOR_REGION\): must be an AWS region such as "eu-west-1", got "Europe"/,
+    ],
+    [{ 'role-arn': ROLE, 'sts-endpoint': 'not a url' }, /--sts-endpoint \(.*\): must be an http\(s\) URL/],
     [{ 'role-arn': ROLE, 'sts-endpoint': 'ftp://x' }, /--sts-endpoint .*http/],
     [{ 'role-arn': ROLE, 'drain-seconds': '-1' }, /--drain-seconds/],
     [{ 'role-arn': ROLE, 'log-level': 'loud' }, /--log-level/],
   ])('rejects %j with an error naming the flag', (raw, message) => {
-    expect(() => parse(raw as RawOptions)).toThrow(message);
+    expect(() => parse(raw as RawFlags)).toThrow(message);
   });
 });

@@ -4,7 +4,8 @@ import { createServer, type IncomingHttpHeaders, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseSidecarConfig, type RawOptions } from '../../emulator/src/sidecar/config';
+import type { RawFlags } from '../../emulator/src/common/flags';
+import { parseSidecarConfig } from '../../emulator/src/sidecar/config';
 import type { RetryPolicy } from '../../emulator/src/sidecar/refresh-policy';
 import { type RunningSidecar, startSidecar } from '../../emulator/src/sidecar/sidecar';
 import { serviceAccountJwt } from '../support/jwt';
@@ -48,7 +49,7 @@ export interface TestSidecar {
 }
 
 export async function startTestSidecar(
-  flags: RawOptions,
+  flags: RawFlags,
   options: { retry?: RetryPolicy } = {},
 ): Promise<TestSidecar> {
   const config = {

@@ -1,3 +1,4 @@
+import { DEFAULT_LOG_LEVEL, envName, SIDECAR_FLAGS } from '@imds-emulator/contract';
 import pino, { type Logger } from 'pino';
 
 export type { Logger };
@@ -35,7 +36,7 @@ export function createLogger(
   component: string,
   options: { level?: string; destination?: pino.DestinationStream } = {},
 ): Logger {
-  const level = options.level ?? process.env.IMDS_EMULATOR_LOG_LEVEL ?? 'info';
+  const level = options.level ?? process.env[envName(SIDECAR_FLAGS.logLevel.name)] ?? DEFAULT_LOG_LEVEL;
   return pino(
     {
       level,

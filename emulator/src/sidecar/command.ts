@@ -1,38 +1,33 @@
 /** `imds-emulator sidecar`: the command line around startSidecar(). */
 import { accessSync, constants } from 'node:fs';
-import { Command, Option } from 'commander';
-import { addFlags, envName, optionKey } from '../common/flags';
+import { SIDECAR_FLAGS } from '@imds-emulator/contract';
+import { Command } from 'commander';
+import { flagError, parseFlags, type RawFlags, withFlags } from '../common/flags';
 import { createLogger } from '../common/logger';
-import { ConfigError, integerFlag, parseSidecarConfig, type RawOptions, SIDECAR_FLAGS } from './config';
+import { parseSidecarConfig } from './config';
 import { flushIdleBytecodeSooner } from './idle-bytecode';
 import { waitReady } from './wait-ready';
-
-/** commander's camelCase option keys back to flag names. */
-function rawOptions(options: Record<string, unknown>): RawOptions {
-  const raw: Record<string, string | undefined> = {};
-  for (const flag of SIDECAR_FLAGS) {
-    const value = options[optionKey(flag.name)];
-    raw[flag.name] = typeof value === 'string' ? value : undefined;
-  }
-  return raw;
-}
 
 function checkTokenFile(path: string): void {
   try {
     accessSync(path, constants.R_OK);
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new ConfigError(
-      `--token-file (${envName('token-file')}): cannot read ${path} (${reason}); mount the projected ` +
-        'service-account token there or point --token-file at it',
+    throw flagError(
+      SIDECAR_FLAGS.tokenFile,
+      `cannot read ${path} (${reason}); mount the projected service-account token there or point --token-file at it`,
     );
   }
 }
 
-async function run(options: Record<string, unknown>): Promise<void> {
-  const raw = rawOptions(options);
-  if (options.waitReady) {
-    await waitReady(integerFlag(raw, 'health-port', 1, 65535));
+async function run(raw: RawFlags): Promise<void> {
+  // A postStart hook passes only --health-port: the other flags, --role-arn included, are not there to check.
+  const { waitReady: wait, healthPort } = parseFlags(
+    { waitReady: SIDECAR_FLAGS.waitReady, healthPort: SIDECAR_FLAGS.healthPort },
+    raw,
+  );
+  if (wait) {
+    await waitReady(healthPort);
     return;
   }
   const config = parseSidecarConfig(raw);
@@ -71,12 +66,5 @@ export function sidecarCommand(): Command {
   const command = new Command('sidecar').description(
     'Serve IMDS credentials for one pod from STS AssumeRoleWithWebIdentity.',
   );
-  return addFlags(command, SIDECAR_FLAGS)
-    .addOption(
-      new Option(
-        '--wait-ready',
-        'do not serve: wait until the sidecar on --health-port is ready, then exit 0 (postStart hook)',
-      ).env(envName('wait-ready')),
-    )
-    .action(run);
+  return withFlags(command, SIDECAR_FLAGS, run);
 }

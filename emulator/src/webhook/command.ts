@@ -1,15 +1,16 @@
+import { WEBHOOK_FLAGS } from '@imds-emulator/contract';
 import { Command } from 'commander';
-import { addFlags } from '../common/flags';
+import { withFlags } from '../common/flags';
 import { createLogger } from '../common/logger';
-import { parseWebhookConfig, WEBHOOK_FLAGS } from './server/config';
+import { parseWebhookConfig } from './server/config';
 
 export function webhookCommand(): Command {
   const command = new Command('webhook').description(
     'Run the admission webhook that injects the emulator into opted-in pods. Every flag can also be set by the ' +
       'environment variable shown; the flag wins.',
   );
-  return addFlags(command, WEBHOOK_FLAGS).action(async (options: Record<string, string | undefined>) => {
-    const config = parseWebhookConfig(options, process.env);
+  return withFlags(command, WEBHOOK_FLAGS, async (raw) => {
+    const config = parseWebhookConfig(raw, process.env);
     const logger = createLogger('webhook', { level: config.logLevel });
     // Loaded only here, so `imds-emulator init` and `sidecar` never load the webhook's TLS and Kubernetes libraries.
     const { startWebhook } = await import('./server/run');

@@ -32,18 +32,26 @@ describe('imds-emulator webhook command line', () => {
   });
 
   it.each([
-    [[], {}, '--image: is required'],
-    [['--image=x', '--port=99999'], {}, '--port: must be a whole number from 1 to 65535, got "99999"'],
-    [['--image=x', '--sidecar-mode=sometimes'], {}, '--sidecar-mode: must be one of auto, native, classic'],
+    [[], {}, '--image (IMDS_EMULATOR_IMAGE): is required'],
+    [
+      ['--image=x', '--port=99999'],
+      {},
+      '--port (IMDS_EMULATOR_PORT): must be a whole number from 1 to 65535, got "99999"',
+    ],
+    [
+      ['--image=x', '--sidecar-mode=sometimes'],
+      {},
+      '--sidecar-mode (IMDS_EMULATOR_SIDECAR_MODE): must be one of native, classic, auto',
+    ],
     [
       ['--image=x', '--cert-mode=self-managed'],
       {},
-      '--cert-secret: is required with --cert-mode self-managed',
+      '--cert-secret (IMDS_EMULATOR_CERT_SECRET): is required with --cert-mode self-managed',
     ],
     [
       ['--image=x'],
       { IMDS_EMULATOR_DEFAULT_HTTP_TOKENS: 'maybe' },
-      '--default-http-tokens: must be one of optional, required',
+      '--default-http-tokens (IMDS_EMULATOR_DEFAULT_HTTP_TOKENS): must be one of optional, required',
     ],
   ])('%j %j exits non-zero naming the flag', (args, env, message) => {
     const { status, stderr } = run(args, env);
@@ -55,7 +63,9 @@ describe('imds-emulator webhook command line', () => {
   it('lets the flag win over the environment variable', () => {
     const { status, stderr } = run(['--image=x', '--port=70000'], { IMDS_EMULATOR_PORT: '8443' });
     expect(status).toBe(2);
-    expect(stderr).toContain('--port: must be a whole number from 1 to 65535, got "70000"');
+    expect(stderr).toContain(
+      '--port (IMDS_EMULATOR_PORT): must be a whole number from 1 to 65535, got "70000"',
+    );
   });
 
   it('rejects an unknown flag', () => {

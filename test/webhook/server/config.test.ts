@@ -1,14 +1,12 @@
-import {
-  envName,
-  optionKey,
-  parseWebhookConfig,
-  WEBHOOK_FLAGS,
-} from '../../../emulator/src/webhook/server/config';
+import { envName, WEBHOOK_FLAGS } from '@imds-emulator/contract';
+import { parseWebhookConfig } from '../../../emulator/src/webhook/server/config';
 
-/** The raw options as commander hands them over: every default filled in, then the overrides. */
+/** The raw options keyed by flag name as the command hands them over: every default filled in, then the overrides. */
 function raw(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   const values: Record<string, string | undefined> = {};
-  for (const flag of WEBHOOK_FLAGS) values[optionKey(flag.name)] = flag.default;
+  for (const flag of Object.values(WEBHOOK_FLAGS)) {
+    values[flag.name] = flag.default === undefined ? undefined : String(flag.default);
+  }
   return { ...values, image: 'registry.example/imds-emulator:1.0', ...overrides };
 }
 
@@ -45,43 +43,47 @@ describe('webhook configuration', () => {
   it('names each env variable after its flag', () => {
     expect(envName('tls-cert')).toBe('IMDS_EMULATOR_TLS_CERT');
     expect(envName('sidecar-memory-limit')).toBe('IMDS_EMULATOR_SIDECAR_MEMORY_LIMIT');
-    expect(optionKey('sidecar-memory-limit')).toBe('sidecarMemoryLimit');
   });
 
   it.each([
-    [{ image: undefined }, /^--image: is required .*IMDS_EMULATOR_IMAGE/],
-    [{ image: 'has space' }, /^--image: /],
-    [{ port: '0' }, /^--port: must be a whole number from 1 to 65535, got "0"/],
-    [{ port: '8081' }, /^--health-port: must differ from --port/],
-    [{ 'cert-mode': 'magic' }, /^--cert-mode: must be one of files, self-managed, got "magic"/],
-    [{ sidecarMode: 'sometimes' }, /^--sidecar-mode: must be one of auto, native, classic/],
-    [{ imagePullPolicy: 'always' }, /^--image-pull-policy: must be one of Always, IfNotPresent, Never/],
-    [{ defaultRegion: 'Mars' }, /^--default-region: must be an AWS region/],
-    [{ defaultHttpTokens: 'maybe' }, /^--default-http-tokens: /],
+    [{ image: undefined }, /^--image \(IMDS_EMULATOR_IMAGE\): is required, e\.g\. /],
+    [{ image: 'has space' }, /^--image \(IMDS_EMULATOR_IMAGE\): must be an image reference/],
+    [{ port: '0' }, /^--port \(IMDS_EMULATOR_PORT\): must be a whole number from 1 to 65535, got "0"/],
+    [{ port: '8081' }, /^--health-port \(IMDS_EMULATOR_HEALTH_PORT\): must differ from --port/],
     [
-      { defaultSessionDuration: '60' },
-      /^--default-session-duration: must be a whole number from 900 to 43200/,
+      { 'cert-mode': 'magic' },
+      /^--cert-mode \(IMDS_EMULATOR_CERT_MODE\): must be one of files, self-managed, got "magic"/,
     ],
-    [{ tokenExpiration: '599' }, /^--token-expiration: must be a whole number from 600/],
-    [{ sidecarMemoryLimit: '128 MB' }, /^--sidecar-memory-limit: must be a Kubernetes quantity/],
-    [{ namespacePolicy: 'yes' }, /^--namespace-policy: must be one of true, false/],
-    [{ stsEndpoint: 'sts.local' }, /^--sts-endpoint: must be an http\(s\) URL/],
-    [{ stsEndpoint: 'ftp://x' }, /^--sts-endpoint: must be an http\(s\) URL/],
-    [{ sidecarHealthPort: '16925' }, /^--sidecar-health-port: must differ from --sidecar-port/],
-    [{ logLevel: 'loud' }, /^--log-level: /],
-    [{ namespace: 'Bad_NS' }, /^--namespace: must be a valid namespace name/],
+    [{ 'sidecar-mode': 'sometimes' }, /^--sidecar-mode \(.*\): must be one of native, classic, auto/],
+    [
+      { 'image-pull-policy': 'always' },
+      /^--image-pull-policy \(.*\): must be one of Always, IfNotPresent, Never/,
+    ],
+    [{ 'default-region': 'Mars' }, /^--default-region \(.*\): must be an AWS region/],
+    [{ 'default-http-tokens': 'maybe' }, /^--default-http-tokens \(IMDS_EMULATOR_DEFAULT_HTTP_TOKENS\): /],
+    [
+      { 'default-session-duration': '60' },
+      /^--default-session-duration \(.*\): must be a whole number from 900 to 43200/,
+    ],
+    [{ 'token-expiration': '599' }, /^--token-expiration \(.*\): must be a whole number from 600/],
+    [{ 'sidecar-memory-limit': '128 MB' }, /^--sidecar-memory-limit \(.*\): must be a Kubernetes quantity/],
+    [{ 'sidecar-cpu-limit': '1.2.3' }, /^--sidecar-cpu-limit \(.*\): must be a Kubernetes quantity/],
+    [{ 'namespace-policy': 'yes' }, /^--namespace-policy \(.*\): must be one of true, false/],
+    [{ 'sts-endpoint': 'sts.local' }, /^--sts-endpoint \(.*\): must be an http\(s\) URL/],
+    [{ 'sts-endpoint': 'ftp://x' }, /^--sts-endpoint \(.*\): must be an http\(s\) URL/],
+    [{ 'sidecar-health-port': '16925' }, /^--sidecar-health-port \(.*\): must differ from --sidecar-port/],
+    [{ 'log-level': 'loud' }, /^--log-level \(IMDS_EMULATOR_LOG_LEVEL\): /],
+    [{ namespace: 'Bad_NS' }, /^--namespace \(IMDS_EMULATOR_NAMESPACE\): must be a DNS-1123 label/],
   ])('rejects %j naming the flag', (overrides, message) => {
-    // commander keys are camelCase; the table uses either spelling for readability
-    const fixed = Object.fromEntries(Object.entries(overrides).map(([k, v]) => [optionKey(k), v]));
-    expect(() => parseWebhookConfig(raw(fixed))).toThrow(message);
+    expect(() => parseWebhookConfig(raw(overrides))).toThrow(message);
   });
 
   describe('self-managed certificates', () => {
     const selfManaged = {
-      certMode: 'self-managed',
-      certSecret: 'imds-emulator-webhook-tls',
-      webhookConfiguration: 'imds-emulator',
-      serviceName: 'imds-emulator-webhook',
+      'cert-mode': 'self-managed',
+      'cert-secret': 'imds-emulator-webhook-tls',
+      'webhook-configuration': 'imds-emulator',
+      'service-name': 'imds-emulator-webhook',
     };
 
     it('takes the namespace from the flag, else POD_NAMESPACE', () => {
@@ -101,9 +103,12 @@ describe('webhook configuration', () => {
     });
 
     it.each([
-      ['certSecret', /^--cert-secret: is required with --cert-mode self-managed/],
-      ['webhookConfiguration', /^--webhook-configuration: is required with --cert-mode self-managed/],
-      ['serviceName', /^--service-name: is required with --cert-mode self-managed/],
+      [
+        'cert-secret',
+        /^--cert-secret \(IMDS_EMULATOR_CERT_SECRET\): is required with --cert-mode self-managed/,
+      ],
+      ['webhook-configuration', /^--webhook-configuration \(.*\): is required with --cert-mode self-managed/],
+      ['service-name', /^--service-name \(.*\): is required with --cert-mode self-managed/],
     ])('requires %s', (key, message) => {
       expect(() =>
         parseWebhookConfig(raw({ ...selfManaged, [key]: undefined }), { POD_NAMESPACE: 'x' }),
@@ -111,21 +116,26 @@ describe('webhook configuration', () => {
     });
 
     it('requires a namespace', () => {
-      expect(() => parseWebhookConfig(raw(selfManaged))).toThrow(/^--namespace: is required .*POD_NAMESPACE/);
+      expect(() => parseWebhookConfig(raw(selfManaged))).toThrow(
+        /^--namespace \(IMDS_EMULATOR_NAMESPACE\): is required .*POD_NAMESPACE/,
+      );
     });
 
     it('rejects a CA shorter-lived than the serving certificate', () => {
       expect(() =>
-        parseWebhookConfig(raw({ ...selfManaged, caValiditySeconds: '100', certValiditySeconds: '200' }), {
-          POD_NAMESPACE: 'x',
-        }),
-      ).toThrow(/^--ca-validity-seconds: must be at least --cert-validity-seconds \(200\)/);
+        parseWebhookConfig(
+          raw({ ...selfManaged, 'ca-validity-seconds': '100', 'cert-validity-seconds': '200' }),
+          {
+            POD_NAMESPACE: 'x',
+          },
+        ),
+      ).toThrow(/^--ca-validity-seconds \(.*\): must be at least --cert-validity-seconds \(200\)/);
     });
 
     it('rejects a Service name that is not a DNS label', () => {
       expect(() =>
-        parseWebhookConfig(raw({ ...selfManaged, serviceName: 'a.b' }), { POD_NAMESPACE: 'x' }),
-      ).toThrow(/^--service-name: must be a valid Kubernetes name/);
+        parseWebhookConfig(raw({ ...selfManaged, 'service-name': 'a.b' }), { POD_NAMESPACE: 'x' }),
+      ).toThrow(/^--service-name \(IMDS_EMULATOR_SERVICE_NAME\): must be a DNS-1035 label/);
     });
   });
 });

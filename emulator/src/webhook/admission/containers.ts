@@ -1,4 +1,5 @@
 /** The objects the webhook adds to a pod: the init step, the sidecar and their volumes. */
+import { envName, INIT_FLAGS, SIDECAR_FLAGS } from '@imds-emulator/contract';
 import type { InjectionSettings, SidecarMode } from './index';
 import {
   INIT_CONTAINER,
@@ -36,7 +37,7 @@ export function initContainer(settings: InjectionSettings, ports: EmulatorPorts)
     name: INIT_CONTAINER,
     image: settings.image,
     imagePullPolicy: settings.imagePullPolicy,
-    args: ['init', '--port', String(ports.imds)],
+    args: ['init', `--${INIT_FLAGS.port.name}`, String(ports.imds)],
     // iptables needs root in the pod's network namespace, but nothing beyond these two capabilities.
     securityContext: {
       runAsUser: 0,
@@ -60,24 +61,28 @@ function probe(path: string, port: number, periodSeconds: number, failureThresho
   return { httpGet: { path, port, scheme: 'HTTP' }, periodSeconds, failureThreshold, timeoutSeconds: 2 };
 }
 
+/** `--name value` pairs of the sidecar's flags, by the contract's names. */
+function flagArgs(
+  values: Partial<Record<keyof typeof SIDECAR_FLAGS, string | number | undefined>>,
+): string[] {
+  return Object.entries(values).flatMap(([key, value]) =>
+    value === undefined ? [] : [`--${SIDECAR_FLAGS[key as keyof typeof SIDECAR_FLAGS].name}`, String(value)],
+  );
+}
+
 function sidecarArgs(settings: InjectionSettings, options: PodOptions, ports: EmulatorPorts): string[] {
   return [
     'sidecar',
-    '--role-arn',
-    options.roleArn,
-    '--region',
-    options.region,
-    '--http-tokens',
-    options.httpTokens,
-    '--session-duration',
-    String(options.sessionDuration),
-    '--port',
-    String(ports.imds),
-    '--health-port',
-    String(ports.health),
-    '--token-file',
-    `${TOKEN_MOUNT_PATH}/${TOKEN_FILE}`,
-    ...(settings.stsEndpoint ? ['--sts-endpoint', settings.stsEndpoint] : []),
+    ...flagArgs({
+      roleArn: options.roleArn,
+      region: options.region,
+      httpTokens: options.httpTokens,
+      sessionDuration: options.sessionDuration,
+      port: ports.imds,
+      healthPort: ports.health,
+      tokenFile: `${TOKEN_MOUNT_PATH}/${TOKEN_FILE}`,
+      stsEndpoint: settings.stsEndpoint || undefined,
+    }),
   ];
 }
 
@@ -103,9 +108,9 @@ export function sidecarContainer(
     imagePullPolicy: settings.imagePullPolicy,
     args: sidecarArgs(settings, options, ports),
     env: [
-      fieldEnv('IMDS_EMULATOR_POD_NAMESPACE', 'metadata.namespace'),
-      fieldEnv('IMDS_EMULATOR_POD_NAME', 'metadata.name'),
-      fieldEnv('IMDS_EMULATOR_SERVICE_ACCOUNT', 'spec.serviceAccountName'),
+      fieldEnv(envName(SIDECAR_FLAGS.podNamespace.name), 'metadata.namespace'),
+      fieldEnv(envName(SIDECAR_FLAGS.podName.name), 'metadata.name'),
+      fieldEnv(envName(SIDECAR_FLAGS.serviceAccount.name), 'spec.serviceAccountName'),
       ...Object.entries(SIDECAR_RUNTIME_ENV).map(([name, value]) => ({ name, value })),
     ],
     securityContext: {
@@ -131,7 +136,14 @@ export function sidecarContainer(
       : {
           lifecycle: {
             postStart: {
-              exec: { command: [BINARY, 'sidecar', '--wait-ready', '--health-port', String(ports.health)] },
+              exec: {
+                command: [
+                  BINARY,
+                  'sidecar',
+                  `--${SIDECAR_FLAGS.waitReady.name}`,
+                  ...flagArgs({ healthPort: ports.health }),
+                ],
+              },
             },
           },
         }),

@@ -2,7 +2,14 @@
 import { allow, badRequest, deny, invalid, isRecord, mutate, parseReview } from './envelope';
 import type { AdmissionResult, InjectionSettings, ReviewContext } from './index';
 import { inject } from './inject';
-import { ENABLED_LABEL, INIT_CONTAINER, INIT_RUN_VOLUME, SIDECAR_CONTAINER, TOKEN_VOLUME } from './keys';
+import {
+  ENABLED_LABEL,
+  ENABLED_VALUE,
+  INIT_CONTAINER,
+  INIT_RUN_VOLUME,
+  SIDECAR_CONTAINER,
+  TOKEN_VOLUME,
+} from './keys';
 import { podSecurityProblem, rolePolicyProblem } from './namespace';
 import { readOptions } from './options';
 import { type PodView, readPod } from './pod';
@@ -43,10 +50,10 @@ export function decide(body: unknown, settings: InjectionSettings, context: Revi
   // The label is read before anything else about the pod, so a pod that did not opt in is never judged.
   const metadata = isRecord(object.metadata) ? object.metadata : {};
   const enabled = isRecord(metadata.labels) ? metadata.labels[ENABLED_LABEL] : undefined;
-  if (enabled !== 'True') {
+  if (enabled !== ENABLED_VALUE) {
     const nearMiss =
       typeof enabled === 'string' && enabled.toLowerCase() === 'true'
-        ? [`label ${ENABLED_LABEL} is "${enabled}": only "True" enables the IMDS emulator`]
+        ? [`label ${ENABLED_LABEL} is "${enabled}": only "${ENABLED_VALUE}" enables the IMDS emulator`]
         : [];
     return allow(uid, `label ${ENABLED_LABEL} is not "True"`, nearMiss);
   }

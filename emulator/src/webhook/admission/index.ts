@@ -2,15 +2,16 @@
  * The webhook's admission decision, pure: it takes a parsed request body and returns what to answer, with no I/O,
  * so the server stays a thin shell and every rule is unit-tested without one.
  */
+import type { HttpTokens, ImagePullPolicy } from '@imds-emulator/contract';
 import { decide } from './decide';
 
+export type { HttpTokens };
 export type SidecarMode = 'native' | 'classic';
-export type HttpTokens = 'optional' | 'required';
 
 /** Webhook-wide settings, parsed from the `imds-emulator webhook` flags by the command. */
 export interface InjectionSettings {
   image: string;
-  imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+  imagePullPolicy: ImagePullPolicy;
   sidecarPort: number;
   sidecarHealthPort: number;
   defaultRegion: string;

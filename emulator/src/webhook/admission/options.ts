@@ -1,5 +1,19 @@
-/** The per-pod annotations: each value validated, with a message that names the annotation and shows a valid one. */
-import type { HttpTokens, InjectionSettings } from './index';
+/** The per-pod annotations: each value checked by the contract's rule, with a message that names the annotation. */
+import {
+  DEFAULT_REDIRECT,
+  EXAMPLE_ROLE_ARN,
+  HTTP_TOKENS,
+  type HttpTokens,
+  mustBe,
+  partitionOfRegion,
+  REDIRECT,
+  REGION,
+  type Redirect,
+  ROLE_ARN,
+  type Rule,
+  SESSION_DURATION,
+} from '@imds-emulator/contract';
+import type { InjectionSettings } from './index';
 import {
   HTTP_TOKENS_ANNOTATION,
   POD_ANNOTATIONS,
@@ -10,7 +24,7 @@ import {
   SESSION_DURATION_ANNOTATION,
 } from './keys';
 
-export type Redirect = 'iptables' | 'env';
+export type { Redirect };
 
 export interface PodOptions {
   roleArn: string;
@@ -20,76 +34,23 @@ export interface PodOptions {
   sessionDuration: number;
 }
 
-const MAX_ARN_LENGTH = 2048;
-const MAX_PATH_LENGTH = 512;
-const EXAMPLE_ROLE_ARN = 'arn:aws:iam::123456789012:role/my-app';
-
-/**
- * IAM role ARN: known partition, 12-digit account, `role/`, optional path (segments of printable ASCII other than `/`)
- * and a name of 1..64 characters from IAM's role-name alphabet. Segments cannot contain `/`, so matching is linear.
- */
-const ROLE_ARN =
-  /^arn:(aws|aws-cn|aws-us-gov|aws-iso(?:-[a-z])?|aws-eusc):iam::\d{12}:role(\/(?:[\x21-\x2e\x30-\x7e]+\/)*)([\w+=,.@-]{1,64})$/;
-
-/** AWS region names: `us-east-1`, `us-gov-west-1`, `cn-north-1`, `us-isob-east-1`, `eusc-de-east-1`... */
-const REGION = /^[a-z]{2,4}(-[a-z]+){1,2}-\d{1,2}$/;
-
-const SESSION_DURATION_MIN = 900;
-const SESSION_DURATION_MAX = 43200;
-
-/** The partition a region belongs to, by its prefix; used only to warn about a likely mismatch. */
-function partitionOfRegion(region: string): string {
-  const prefixes: [string, string][] = [
-    ['cn-', 'aws-cn'],
-    ['us-gov-', 'aws-us-gov'],
-    ['us-iso-', 'aws-iso'],
-    ['us-isob-', 'aws-iso-b'],
-    ['eu-isoe-', 'aws-iso-e'],
-    ['us-isof-', 'aws-iso-f'],
-    ['eusc-', 'aws-eusc'],
-  ];
-  return prefixes.find(([prefix]) => region.startsWith(prefix))?.[1] ?? 'aws';
-}
-
 export type ReadOptions =
   | { ok: true; options: PodOptions; warnings: string[] }
   | { ok: false; errors: string[] };
 
-function quoted(value: string): string {
-  return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value);
-}
-
-type RoleArnCheck = { ok: true; partition: string } | { ok: false; error: string };
-
-function checkRoleArn(value: string | undefined): RoleArnCheck {
-  if (value === undefined) {
-    return {
-      ok: false,
-      error: `annotation ${ROLE_ARN_ANNOTATION} is required on pods labelled for the IMDS emulator, e.g. ${ROLE_ARN_ANNOTATION}: ${EXAMPLE_ROLE_ARN}`,
-    };
-  }
-  const match = value.length <= MAX_ARN_LENGTH ? ROLE_ARN.exec(value) : null;
-  if (match && match[2].length <= MAX_PATH_LENGTH) return { ok: true, partition: match[1] };
-  return {
-    ok: false,
-    error:
-      `annotation ${ROLE_ARN_ANNOTATION} is ${quoted(value)}, not an IAM role ARN ` +
-      '(arn:<aws|aws-cn|aws-us-gov|aws-iso…>:iam::<12-digit account>:role/<optional/path/>name), ' +
-      `e.g. ${EXAMPLE_ROLE_ARN}`,
-  };
-}
-
-/** An annotation with a fixed set of values; an unknown one is reported and the fallback keeps parsing going. */
-function choice<T extends string>(
+/** The annotation's value by `rule`, else `fallback` (the webhook's default, already checked by its flag). */
+function annotated<T>(
   annotations: Record<string, string>,
   annotation: string,
+  rule: Rule<T>,
   fallback: T,
-  allowed: readonly T[],
   errors: string[],
 ): T {
-  const value = annotations[annotation] ?? fallback;
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  errors.push(`annotation ${annotation} is ${quoted(value)}; use one of: ${allowed.join(', ')}`);
+  const text = annotations[annotation];
+  if (text === undefined) return fallback;
+  const value = rule.parse(text);
+  if (value !== undefined) return value;
+  errors.push(`annotation ${annotation} ${mustBe(rule, text)}`);
   return fallback;
 }
 
@@ -98,42 +59,30 @@ export function readOptions(annotations: Record<string, string>, settings: Injec
   const warnings: string[] = [];
 
   const roleArn = annotations[ROLE_ARN_ANNOTATION];
-  const role = checkRoleArn(roleArn);
-  if (!role.ok) errors.push(role.error);
-
-  const redirect = choice<Redirect>(
-    annotations,
-    REDIRECT_ANNOTATION,
-    'iptables',
-    ['iptables', 'env'],
-    errors,
-  );
-  const httpTokens = choice<HttpTokens>(
+  const role = roleArn === undefined ? undefined : ROLE_ARN.parse(roleArn);
+  if (roleArn === undefined) {
+    errors.push(
+      `annotation ${ROLE_ARN_ANNOTATION} is required on pods labelled for the IMDS emulator, e.g. ${ROLE_ARN_ANNOTATION}: ${EXAMPLE_ROLE_ARN}`,
+    );
+  } else if (role === undefined) {
+    errors.push(`annotation ${ROLE_ARN_ANNOTATION} ${mustBe(ROLE_ARN, roleArn)}`);
+  }
+  const redirect = annotated(annotations, REDIRECT_ANNOTATION, REDIRECT, DEFAULT_REDIRECT, errors);
+  const httpTokens = annotated(
     annotations,
     HTTP_TOKENS_ANNOTATION,
+    HTTP_TOKENS,
     settings.defaultHttpTokens,
-    ['optional', 'required'],
     errors,
   );
-
-  const region = annotations[REGION_ANNOTATION] ?? settings.defaultRegion;
-  if (!REGION.test(region)) {
-    errors.push(`annotation ${REGION_ANNOTATION} is ${quoted(region)}, not an AWS region; e.g. eu-west-1`);
-  }
-
-  const durationText = annotations[SESSION_DURATION_ANNOTATION];
-  const sessionDuration = durationText === undefined ? settings.defaultSessionDuration : Number(durationText);
-  if (
-    durationText !== undefined &&
-    (!/^\d{1,6}$/.test(durationText) ||
-      sessionDuration < SESSION_DURATION_MIN ||
-      sessionDuration > SESSION_DURATION_MAX)
-  ) {
-    errors.push(
-      `annotation ${SESSION_DURATION_ANNOTATION} is ${quoted(durationText)}; use whole seconds from ` +
-        `${SESSION_DURATION_MIN} to ${SESSION_DURATION_MAX}, e.g. "3600"`,
-    );
-  }
+  const region = annotated(annotations, REGION_ANNOTATION, REGION, settings.defaultRegion, errors);
+  const sessionDuration = annotated(
+    annotations,
+    SESSION_DURATION_ANNOTATION,
+    SESSION_DURATION,
+    settings.defaultSessionDuration,
+    errors,
+  );
 
   for (const key of Object.keys(annotations)) {
     if (key.startsWith(PREFIX) && !POD_ANNOTATIONS.includes(key)) {
@@ -141,22 +90,16 @@ export function readOptions(annotations: Record<string, string>, settings: Injec
     }
   }
 
-  if (errors.length > 0 || !role.ok || roleArn === undefined) return { ok: false, errors };
-  const { partition } = role;
-  if (partitionOfRegion(region) !== partition) {
+  if (errors.length > 0 || role === undefined) return { ok: false, errors };
+  const regionPartition = partitionOfRegion(region);
+  if (regionPartition !== role.partition) {
     warnings.push(
-      `region ${region} looks like partition ${partitionOfRegion(region)} but the role ${roleArn} is in ${partition}: STS will likely refuse`,
+      `region ${region} looks like partition ${regionPartition} but the role ${role.arn} is in ${role.partition}: STS will likely refuse`,
     );
   }
   return {
     ok: true,
-    options: {
-      roleArn,
-      redirect,
-      httpTokens,
-      region,
-      sessionDuration,
-    },
+    options: { roleArn: role.arn, redirect, httpTokens, region, sessionDuration },
     warnings,
   };
 }

@@ -1,0 +1,17 @@
+/** The contract's rule of each public enum (internal: not exported from the package). */
+import {
+  FAILURE_POLICY,
+  HTTP_TOKENS,
+  IMAGE_PULL_POLICY,
+  REDIRECT,
+  SIDECAR_MODE,
+} from '@imds-emulator/contract';
+import { FailurePolicy, HttpTokens, ImagePullPolicy, Redirect, SidecarMode } from './enums';
+import { enumRule } from './validate';
+
+// Each line compiles only while the enum has exactly the contract's values.
+export const FAILURE_POLICY_RULE = enumRule(FailurePolicy, FAILURE_POLICY);
+export const IMAGE_PULL_POLICY_RULE = enumRule(ImagePullPolicy, IMAGE_PULL_POLICY);
+export const SIDECAR_MODE_RULE = enumRule(SidecarMode, SIDECAR_MODE);
+export const HTTP_TOKENS_RULE = enumRule(HttpTokens, HTTP_TOKENS);
+export const REDIRECT_RULE = enumRule(Redirect, REDIRECT);

@@ -1,0 +1,6 @@
+export * from './aws';
+export * from './defaults';
+export * from './flags';
+export * from './names';
+export * from './rule';
+export * from './rules';
