@@ -10,11 +10,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type TLSSocket } from 'node:tls';
 import { generateCa, issueServingCert } from '../emulator/src/webhook/certs/generate';
 import { MAX_BODY_BYTES } from '../emulator/src/webhook/server/mutate';
 import { freePort } from '../test/support/ports';
-import { podReview } from '../test/webhook/server/reviews';
+import { type HeldAnswer, HeldRequest } from '../test/webhook/server/harness';
+import { podReview, reviewOfSize } from '../test/webhook/server/reviews';
 import { imageNode, nodeVersion } from './lib/image-node';
 import { rssMiB } from './lib/proc';
 import { machineLine, writeBenchmarkSection } from './lib/report';
@@ -32,52 +32,6 @@ https.createServer({ cert: fs.readFileSync(process.env.CERT), key: fs.readFileSy
   req.on('end', () => res.end('{}'));
 }).listen(Number(process.env.PORT), '127.0.0.1');
 `;
-
-/** A valid AdmissionReview of exactly `size` bytes: an opted-in pod whose env value pads it. */
-function reviewOfSize(size: number): Buffer {
-  const empty = JSON.stringify(podReview({ env: { PAD: '' } }));
-  return Buffer.from(JSON.stringify(podReview({ env: { PAD: 'x'.repeat(size - empty.length) } })));
-}
-
-interface Answer {
-  status: number;
-  retryAfter?: string;
-}
-
-/** An HTTP/1.1 request over its own TLS connection, written in two parts; resolves with the status line's code. */
-class RawRequest {
-  readonly answer: Promise<Answer | undefined>;
-  private readonly socket: TLSSocket;
-  private readonly last: Buffer;
-
-  constructor(port: number, body: Buffer, keepLast: number) {
-    this.socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false });
-    this.socket.on('error', () => {});
-    const head = `POST /mutate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`;
-    this.socket.write(head);
-    this.socket.write(body.subarray(0, body.length - keepLast));
-    this.last = body.subarray(body.length - keepLast);
-    let text = '';
-    this.answer = new Promise((resolve) => {
-      this.socket.on('data', (chunk: Buffer) => {
-        text += chunk.toString('latin1');
-        const status = /^HTTP\/1\.1 (\d{3})/.exec(text);
-        if (status && text.includes('\r\n\r\n')) {
-          resolve({ status: Number(status[1]), retryAfter: /\r\nretry-after: (\S+)/i.exec(text)?.[1] });
-        }
-      });
-      this.socket.on('close', () => resolve(undefined));
-    });
-  }
-
-  finish(): void {
-    if (!this.socket.destroyed) this.socket.write(this.last);
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
 
 /** Samples a process's RSS every 20 ms; `peak()` is the largest sample and the kernel's high-water mark. */
 function sampleRss(pid: number) {
@@ -101,7 +55,7 @@ async function waitServing(child: ChildProcess, port: number, body: Buffer): Pro
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    const request = new RawRequest(port, body, 0);
+    const request = new HeldRequest(port, body, 0);
     const answer = await Promise.race([request.answer, sleep(2000)]);
     request.close();
     if (answer) return;
@@ -122,7 +76,7 @@ interface Row {
   normal: string;
 }
 
-function tally(answers: Array<Answer | undefined>): string {
+function tally(answers: Array<HeldAnswer | undefined>): string {
   const counts = new Map<string, number>();
   for (const a of answers) {
     const key = a ? `${a.status}${a.retryAfter ? ` (Retry-After ${a.retryAfter})` : ''}` : 'none';
@@ -151,13 +105,13 @@ async function attack(name: string, args: string[], env: Record<string, string>)
     await sleep(500);
     const idle = rssMiB(pid);
     const rss = sampleRss(pid);
-    const requests = Array.from({ length: CONNECTIONS }, () => new RawRequest(port, large, 1));
+    const requests = Array.from({ length: CONNECTIONS }, () => new HeldRequest(port, large, 1));
     // Long enough for 60 × 3 MiB to cross loopback TLS on a loaded machine and for early answers to arrive.
     await sleep(5000);
     const early = await Promise.all(
       requests.map((r) => Promise.race([r.answer, sleep(10).then(() => undefined)])),
     );
-    const normal = new RawRequest(port, normalBody, 0);
+    const normal = new HeldRequest(port, normalBody, 0);
     const normalAnswer = await Promise.race([normal.answer, sleep(10_000).then(() => undefined)]);
     normal.close();
     const held = rss.peak();

@@ -4,7 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import { get as httpGet } from 'node:http';
 import { type Agent, request } from 'node:https';
 import { join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
+import { connect, type TLSSocket } from 'node:tls';
 import { freePort } from '../../support/ports';
 
 const BIN = join(__dirname, '..', '..', '..', 'emulator', 'bin', 'imds-emulator.js');
@@ -196,4 +196,52 @@ export function post(
     req.on('error', reject);
     req.end(body);
   });
+}
+
+export interface HeldAnswer {
+  status: number;
+  retryAfter?: string;
+}
+
+/**
+ * A `POST /mutate` over its own TLS connection (certificate not verified) that sends all but the last `keepLast` bytes
+ * of its body at once and the rest on finish(); `answer` resolves with the status line's code and Retry-After as soon
+ * as the head of an answer arrives (undefined if the connection closes first).
+ */
+export class HeldRequest {
+  readonly answer: Promise<HeldAnswer | undefined>;
+  private readonly socket: TLSSocket;
+  private readonly last: Buffer;
+
+  /** `chunked`: no Content-Length, the body sent as one chunk of chunked transfer encoding. */
+  constructor(port: number, body: Buffer, keepLast: number, chunked = false) {
+    this.socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false });
+    this.socket.on('error', () => {});
+    const length = chunked ? 'transfer-encoding: chunked' : `content-length: ${body.length}`;
+    const wire = Buffer.concat([
+      Buffer.from(`POST /mutate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n${length}\r\n\r\n`),
+      ...(chunked ? [Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')] : [body]),
+    ]);
+    this.socket.write(wire.subarray(0, wire.length - keepLast));
+    this.last = wire.subarray(wire.length - keepLast);
+    let text = '';
+    this.answer = new Promise((resolve) => {
+      this.socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString('latin1');
+        const status = /^HTTP\/1\.1 (\d{3})/.exec(text);
+        if (status && text.includes('\r\n\r\n')) {
+          resolve({ status: Number(status[1]), retryAfter: /\r\nretry-after: (\S+)/i.exec(text)?.[1] });
+        }
+      });
+      this.socket.on('close', () => resolve(undefined));
+    });
+  }
+
+  finish(): void {
+    if (!this.socket.destroyed) this.socket.write(this.last);
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
 }
