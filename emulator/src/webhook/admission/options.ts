@@ -1,4 +1,10 @@
 /** The per-pod annotations: each value validated, with a message that names the annotation and shows a valid one. */
+import {
+  MAX_ROLE_PATH_LENGTH,
+  MAX_ROLE_PATH_SEGMENTS,
+  parseRoleArn,
+  REGION,
+} from '../../common/aws-names';
 import type { HttpTokens, InjectionSettings } from './index';
 import {
   HTTP_TOKENS_ANNOTATION,
@@ -20,19 +26,7 @@ export interface PodOptions {
   sessionDuration: number;
 }
 
-const MAX_ARN_LENGTH = 2048;
-const MAX_PATH_LENGTH = 512;
 const EXAMPLE_ROLE_ARN = 'arn:aws:iam::123456789012:role/my-app';
-
-/**
- * IAM role ARN: known partition, 12-digit account, `role/`, optional path (segments of printable ASCII other than `/`)
- * and a name of 1..64 characters from IAM's role-name alphabet. Segments cannot contain `/`, so matching is linear.
- */
-const ROLE_ARN =
-  /^arn:(aws|aws-cn|aws-us-gov|aws-iso(?:-[a-z])?|aws-eusc):iam::\d{12}:role(\/(?:[\x21-\x2e\x30-\x7e]+\/)*)([\w+=,.@-]{1,64})$/;
-
-/** AWS region names: `us-east-1`, `us-gov-west-1`, `cn-north-1`, `us-isob-east-1`, `eusc-de-east-1`... */
-const REGION = /^[a-z]{2,4}(-[a-z]+){1,2}-\d{1,2}$/;
 
 const SESSION_DURATION_MIN = 900;
 const SESSION_DURATION_MAX = 43200;
@@ -68,13 +62,15 @@ function checkRoleArn(value: string | undefined): RoleArnCheck {
       error: `annotation ${ROLE_ARN_ANNOTATION} is required on pods labelled for the IMDS emulator, e.g. ${ROLE_ARN_ANNOTATION}: ${EXAMPLE_ROLE_ARN}`,
     };
   }
-  const match = value.length <= MAX_ARN_LENGTH ? ROLE_ARN.exec(value) : null;
-  if (match && match[2].length <= MAX_PATH_LENGTH) return { ok: true, partition: match[1] };
+  // The sidecar's own rule: a pod admitted here must never have a sidecar that refuses its role.
+  const role = parseRoleArn(value);
+  if (role) return { ok: true, partition: role.partition };
   return {
     ok: false,
     error:
       `annotation ${ROLE_ARN_ANNOTATION} is ${quoted(value)}, not an IAM role ARN ` +
-      '(arn:<aws|aws-cn|aws-us-gov|aws-iso…>:iam::<12-digit account>:role/<optional/path/>name), ' +
+      '(arn:<aws|aws-cn|aws-us-gov|aws-iso…>:iam::<12-digit account>:role/<optional/path/>name, ' +
+      `a path of at most ${MAX_ROLE_PATH_SEGMENTS} segments and ${MAX_ROLE_PATH_LENGTH} characters, a name of 1 to 64), ` +
       `e.g. ${EXAMPLE_ROLE_ARN}`,
   };
 }
