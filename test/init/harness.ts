@@ -9,10 +9,10 @@ export const cli = join(__dirname, '..', '..', 'emulator', 'bin', 'imds-emulator
 export function runInit(
   ns: TestNetns,
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; wrapper?: readonly string[] } = {},
+  options: { env?: NodeJS.ProcessEnv; wrapper?: readonly string[]; timeoutMs?: number } = {},
 ): Promise<CommandResult> {
   const command = [...(options.wrapper ?? []), process.execPath, cli, 'init', ...args];
-  return ns.run(command[0], command.slice(1), { env: options.env });
+  return ns.run(command[0], command.slice(1), { env: options.env, timeoutMs: options.timeoutMs });
 }
 
 /** Init must succeed; on failure the assertion shows its output. */
