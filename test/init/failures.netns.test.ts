@@ -1,9 +1,19 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNetns, type TestNetns } from '../support/netns';
-import { emulatorLines, httpGet, initSummary, natTable, runInit, startListener } from './harness';
+import {
+  emulatorLines,
+  httpGet,
+  IPTABLES_TOOLS,
+  initSummary,
+  natTable,
+  runInit,
+  type StalledTool,
+  stalledTool,
+  startListener,
+} from './harness';
 
 const port = 16925;
 const DROP_BOTH = ['setpriv', '--bounding-set', '-net_admin,-net_raw', '--'];
@@ -18,16 +28,12 @@ const NON_ROOT_WITH_CAPS = [
   '--ambient-caps=+net_admin,+net_raw',
   '--',
 ];
-const IPTABLES_TOOLS = ['iptables', 'ip6tables'].flatMap((family) =>
-  ['nft', 'legacy'].flatMap((backend) => ['save', 'restore'].map((kind) => `${family}-${backend}-${kind}`)),
-);
 
 describe('imds-emulator init: failures are clear and non-zero, for real in network namespaces', () => {
   let ns: TestNetns;
   let noIpv6: TestNetns;
   let ipv4ToolsOnly: string;
-  /** Every iptables tool, but iptables-nft-restore sleeps (after writing its PID to stalled.pid). */
-  let stalledRestore: string;
+  let stalledRestore: StalledTool;
 
   beforeAll(async () => {
     [ns, noIpv6] = await Promise.all([
@@ -36,21 +42,15 @@ describe('imds-emulator init: failures are clear and non-zero, for real in netwo
     ]);
     // A PATH with the IPv4 iptables tools but no ip6tables: an image built without IPv6 support.
     ipv4ToolsOnly = mkdtempSync(join(tmpdir(), 'imds-init-path-'));
-    stalledRestore = mkdtempSync(join(tmpdir(), 'imds-init-path-'));
-    for (const tool of IPTABLES_TOOLS) {
-      const real = execFileSync('which', [tool]).toString().trim();
-      if (tool.startsWith('iptables-')) symlinkSync(real, join(ipv4ToolsOnly, tool));
-      if (tool !== 'iptables-nft-restore') symlinkSync(real, join(stalledRestore, tool));
+    for (const tool of IPTABLES_TOOLS.filter((t) => t.startsWith('iptables-'))) {
+      symlinkSync(execFileSync('which', [tool]).toString().trim(), join(ipv4ToolsOnly, tool));
     }
-    writeFileSync(
-      join(stalledRestore, 'iptables-nft-restore'),
-      `#!/bin/sh\necho $$ > ${join(stalledRestore, 'stalled.pid')}\nexec sleep 600\n`,
-      { mode: 0o755 },
-    );
+    stalledRestore = stalledTool('iptables-nft-restore');
   });
   afterAll(async () => {
     await Promise.all([ns?.destroy(), noIpv6?.destroy()]);
-    for (const dir of [ipv4ToolsOnly, stalledRestore]) if (dir) rmSync(dir, { recursive: true, force: true });
+    if (ipv4ToolsOnly) rmSync(ipv4ToolsOnly, { recursive: true, force: true });
+    stalledRestore?.remove();
   });
 
   it('as a non-root UID with NET_ADMIN and NET_RAW: says it must run as UID 0, before touching anything', async () => {
@@ -65,13 +65,14 @@ describe('imds-emulator init: failures are clear and non-zero, for real in netwo
 
   it('with an iptables-restore that hangs: kills it and fails naming the tool and the timeout', async () => {
     const result = await runInit(ns, ['--port', String(port)], {
-      env: { ...process.env, PATH: `${stalledRestore}:/usr/bin:/bin` },
+      env: { ...process.env, PATH: stalledRestore.path },
       timeoutMs: 60_000,
     });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/iptables-nft-restore did not finish within 10 s and was killed/);
     // The stalled tool did run, and was killed (gone, or a zombie until its new parent reaps it).
-    const pid = Number(readFileSync(join(stalledRestore, 'stalled.pid'), 'utf8'));
+    const pid = stalledRestore.pid();
+    expect(pid).toBeGreaterThan(0);
     const stat = `/proc/${pid}/stat`;
     const state = existsSync(stat) ? readFileSync(stat, 'utf8').split(') ')[1]?.[0] : 'gone';
     expect(['gone', 'Z', 'X']).toContain(state);
