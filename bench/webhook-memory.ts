@@ -163,7 +163,11 @@ async function main(): Promise<void> {
       ['imds-emulator webhook (this build)', webhookArgs(join(__dirname, '..', 'emulator'))],
     ];
     const before = process.env.BENCH_WEBHOOK_BEFORE;
-    if (before) servers.push([`imds-emulator webhook (${process.env.BENCH_WEBHOOK_BEFORE_NAME ?? before})`, webhookArgs(before)]);
+    if (before)
+      servers.push([
+        `imds-emulator webhook (${process.env.BENCH_WEBHOOK_BEFORE_NAME ?? before})`,
+        webhookArgs(before),
+      ]);
     const rows: Row[] = [];
     for (const [name, args] of servers) {
       const row = await attack(name, args, env);
@@ -177,7 +181,7 @@ async function main(): Promise<void> {
       `${CONNECTIONS} TLS connections, each its own \`POST /mutate\` declaring a ${MAX_BODY_BYTES}-byte valid`,
       'AdmissionReview (an opted-in pod padded by an env value) and sending all of it but the last byte; 5 s later a',
       'normal review on a new connection; then the last byte on every connection, so every body the server took in',
-      'is parsed and reviewed at once. RSS sampled every 20 ms from /proc and the kernel\'s high-water mark (VmHWM);',
+      "is parsed and reviewed at once. RSS sampled every 20 ms from /proc and the kernel's high-water mark (VmHWM);",
       `the chart's memory limit is ${LIMIT_MIB} MiB. Each server is a fresh process.`,
       '',
       '| server | idle RSS MiB | peak RSS, bodies held MiB | peak RSS, bodies complete MiB | answers while held | answers after the last byte | normal review during the attack |',

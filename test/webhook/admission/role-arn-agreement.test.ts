@@ -7,7 +7,16 @@ import { prng } from '../../support/prng';
 import { container, type Json, P, podWith, run } from './support';
 
 const ACCOUNT = '123456789012';
-const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f', 'aws-eusc'];
+const PARTITIONS = [
+  'aws',
+  'aws-cn',
+  'aws-us-gov',
+  'aws-iso',
+  'aws-iso-b',
+  'aws-iso-e',
+  'aws-iso-f',
+  'aws-eusc',
+];
 
 const arn = (path: string[], name: string, partition = 'aws', account = ACCOUNT) =>
   `arn:${partition}:iam::${account}:role/${path.map((s) => `${s}/`).join('')}${name}`;
@@ -59,7 +68,15 @@ function generated(count: number): string[] {
   });
 }
 
-const REGIONS = ['eu-west-1', 'us-gov-west-1', 'us-isob-east-1', 'eusc-de-east-1', 'EU-WEST-1', 'eu-west', 'moon'];
+const REGIONS = [
+  'eu-west-1',
+  'us-gov-west-1',
+  'us-isob-east-1',
+  'eusc-de-east-1',
+  'EU-WEST-1',
+  'eu-west',
+  'moon',
+];
 
 /** `--flag value` pairs of the injected sidecar, as the sidecar's config parser reads them. */
 function rawOptions(args: string[]): Record<string, string> {
@@ -101,7 +118,8 @@ it('admits exactly the role ARNs and regions the sidecar accepts, and the sideca
   for (const [roleArn, region] of cases) {
     const { outcome, sidecar } = admission(roleArn, region);
     const accepts = sidecarAccepts({ 'role-arn': roleArn, region });
-    if ((outcome === 'mutated') !== accepts) disagreements.push(`${outcome}/${accepts}: ${roleArn} ${region}`);
+    if ((outcome === 'mutated') !== accepts)
+      disagreements.push(`${outcome}/${accepts}: ${roleArn} ${region}`);
     if (outcome === 'mutated') {
       admitted++;
       if (!sidecarAccepts(rawOptions(sidecar.args))) disagreements.push(`injected args refused: ${roleArn}`);

@@ -7,7 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateCa, issueServingCert } from '../../../emulator/src/webhook/certs/generate';
-import { BODY_BUDGET_BYTES, SMALL_BODY_RESERVE_BYTES } from '../../../emulator/src/webhook/server/body-budget';
+import {
+  BODY_BUDGET_BYTES,
+  SMALL_BODY_RESERVE_BYTES,
+} from '../../../emulator/src/webhook/server/body-budget';
 import { MAX_BODY_BYTES } from '../../../emulator/src/webhook/server/mutate';
 import {
   type HeldAnswer,

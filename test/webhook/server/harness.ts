@@ -219,8 +219,12 @@ export class HeldRequest {
     this.socket.on('error', () => {});
     const length = chunked ? 'transfer-encoding: chunked' : `content-length: ${body.length}`;
     const wire = Buffer.concat([
-      Buffer.from(`POST /mutate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n${length}\r\n\r\n`),
-      ...(chunked ? [Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')] : [body]),
+      Buffer.from(
+        `POST /mutate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n${length}\r\n\r\n`,
+      ),
+      ...(chunked
+        ? [Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')]
+        : [body]),
     ]);
     this.socket.write(wire.subarray(0, wire.length - keepLast));
     this.last = wire.subarray(wire.length - keepLast);

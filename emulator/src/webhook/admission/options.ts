@@ -1,10 +1,5 @@
 /** The per-pod annotations: each value validated, with a message that names the annotation and shows a valid one. */
-import {
-  MAX_ROLE_PATH_LENGTH,
-  MAX_ROLE_PATH_SEGMENTS,
-  parseRoleArn,
-  REGION,
-} from '../../common/aws-names';
+import { MAX_ROLE_PATH_LENGTH, MAX_ROLE_PATH_SEGMENTS, parseRoleArn, REGION } from '../../common/aws-names';
 import type { HttpTokens, InjectionSettings } from './index';
 import {
   HTTP_TOKENS_ANNOTATION,
