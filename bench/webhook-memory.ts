@@ -7,13 +7,17 @@
  * `webhook-memory` section of BENCHMARKS.md.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateCa, issueServingCert } from '../emulator/src/webhook/certs/generate';
 import { MAX_BODY_BYTES } from '../emulator/src/webhook/server/mutate';
 import { freePort } from '../test/support/ports';
-import { type HeldAnswer, HeldRequest } from '../test/webhook/server/harness';
+import {
+  filesModeArgs,
+  type HeldAnswer,
+  HeldRequest,
+  writeServingPair,
+} from '../test/webhook/server/harness';
 import { podReview, reviewOfSize } from '../test/webhook/server/reviews';
 import { imageNode, nodeVersion } from './lib/image-node';
 import { rssMiB } from './lib/proc';
@@ -141,21 +145,14 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-webhook-memory-'));
   const machine = machineLine(nodeVersion(NODE));
   try {
-    const ca = await generateCa('bench-ca', new Date(), 3600);
-    const pair = await issueServingCert(ca, ['localhost'], new Date(), 3600);
+    await writeServingPair(dir);
     const cert = join(dir, 'tls.crt');
     const key = join(dir, 'tls.key');
-    writeFileSync(cert, pair.certPem);
-    writeFileSync(key, pair.keyPem);
     const webhookArgs = (emulatorDir: string) => [
       join(emulatorDir, 'bin', 'imds-emulator.js'),
       'webhook',
-      '--image=ghcr.io/imds-emulator/imds-emulator:0.1.0',
-      `--tls-cert=${cert}`,
-      `--tls-key=${key}`,
       '--bind-address=127.0.0.1',
-      '--sidecar-mode=classic',
-      '--namespace-policy=false',
+      ...filesModeArgs(dir),
     ];
     const env = { CERT: cert, KEY: key };
     const servers: Array<[string, string[]]> = [

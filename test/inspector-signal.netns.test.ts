@@ -6,10 +6,9 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateCa, issueServingCert } from '../emulator/src/webhook/certs/generate';
 import { cli, type StalledTool, stalledTool } from './init/harness';
 import { createNetns, type TestNetns } from './support/netns';
-import { waitUntil } from './webhook/server/harness';
+import { filesModeArgs, waitUntil, writeServingPair } from './webhook/server/harness';
 
 let dir: string;
 let stalled: StalledTool;
@@ -18,10 +17,7 @@ const namespaces: TestNetns[] = [];
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'imds-inspector-'));
   writeFileSync(join(dir, 'token'), 'not.a.jwt');
-  const ca = await generateCa('test-ca', new Date(), 3600);
-  const serving = await issueServingCert(ca, ['localhost'], new Date(), 3600);
-  writeFileSync(join(dir, 'tls.crt'), serving.certPem);
-  writeFileSync(join(dir, 'tls.key'), serving.keyPem);
+  await writeServingPair(dir);
   // init stays up while its iptables-nft-save hangs (10 s, then it fails by design).
   stalled = stalledTool('iptables-nft-save');
 });
@@ -78,19 +74,7 @@ it.each([
     ],
     (o: string) => o.includes('"msg"'),
   ],
-  [
-    'webhook',
-    () => [
-      cli,
-      'webhook',
-      '--image=registry.example/imds-emulator:0.1.0',
-      `--tls-cert=${join(dir, 'tls.crt')}`,
-      `--tls-key=${join(dir, 'tls.key')}`,
-      '--sidecar-mode=classic',
-      '--namespace-policy=false',
-    ],
-    (o: string) => o.includes('webhook listening'),
-  ],
+  ['webhook', () => [cli, 'webhook', ...filesModeArgs(dir)], (o: string) => o.includes('webhook listening')],
   ['init', () => [cli, 'init'], () => stalled.pid() !== undefined],
 ] as Array<[string, () => string[], (o: string) => boolean]>)(
   '%s: SIGUSR1 opens no inspector and the process lives on',

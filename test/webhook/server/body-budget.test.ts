@@ -3,10 +3,6 @@
  * the shared body budget get a quick 503 with Retry-After, a normal review still gets its answer meanwhile, and the
  * bodies that were taken in are reviewed once complete. Memory itself is measured by `npm run bench:webhook-memory`.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { generateCa, issueServingCert } from '../../../emulator/src/webhook/certs/generate';
 import {
   BODY_BUDGET_BYTES,
   SMALL_BODY_RESERVE_BYTES,
@@ -17,36 +13,22 @@ import {
   HeldRequest,
   health,
   post,
-  startWebhook,
+  startFilesWebhook,
   type WebhookProcess,
   waitUntil,
 } from './harness';
 import { patchOf, podReview, reviewOfSize } from './reviews';
 
-let dir: string;
 let webhook: WebhookProcess;
 const held: HeldRequest[] = [];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'webhook-budget-'));
-  const ca = await generateCa('test-ca', new Date(), 3600);
-  const serving = await issueServingCert(ca, ['localhost'], new Date(), 3600);
-  writeFileSync(join(dir, 'tls.crt'), serving.certPem);
-  writeFileSync(join(dir, 'tls.key'), serving.keyPem);
-  webhook = await startWebhook([
-    '--image=registry.example/imds-emulator:0.1.0',
-    `--tls-cert=${join(dir, 'tls.crt')}`,
-    `--tls-key=${join(dir, 'tls.key')}`,
-    '--sidecar-mode=classic',
-    '--namespace-policy=false',
-  ]);
-  await webhook.waitForLog((l) => l.msg === 'webhook listening');
+  webhook = await startFilesWebhook();
 });
 
 afterAll(async () => {
   for (const request of held) request.close();
   await webhook?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 async function shedCount(): Promise<number> {

@@ -1,10 +1,13 @@
 /** Runs the compiled `imds-emulator webhook` as a child process and talks to it over HTTPS, for the webhook's tests. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { type Agent, request } from 'node:https';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type TLSSocket } from 'node:tls';
+import { generateCa, issueServingCert } from '../../../emulator/src/webhook/certs/generate';
 import { freePort } from '../../support/ports';
 
 const BIN = join(__dirname, '..', '..', '..', 'emulator', 'bin', 'imds-emulator.js');
@@ -22,6 +25,26 @@ export interface WebhookProcess {
     timeoutMs?: number,
   ): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
+}
+
+/** Writes a throw-away CA's serving pair for `localhost` to `<dir>/tls.crt` and `tls.key`; returns the CA's PEM. */
+export async function writeServingPair(dir: string): Promise<string> {
+  const ca = await generateCa('test-ca', new Date(), 3600);
+  const pair = await issueServingCert(ca, ['localhost'], new Date(), 3600);
+  writeFileSync(join(dir, 'tls.crt'), pair.certPem);
+  writeFileSync(join(dir, 'tls.key'), pair.keyPem);
+  return ca.certPem;
+}
+
+/** Flags of a webhook serving the pair in `dir` (files mode) that needs no API server. */
+export function filesModeArgs(dir: string, sidecarMode: 'classic' | 'native' = 'classic'): string[] {
+  return [
+    '--image=registry.example/imds-emulator:0.1.0',
+    `--tls-cert=${join(dir, 'tls.crt')}`,
+    `--tls-key=${join(dir, 'tls.key')}`,
+    `--sidecar-mode=${sidecarMode}`,
+    '--namespace-policy=false',
+  ];
 }
 
 export async function startWebhook(
@@ -101,6 +124,24 @@ export async function startWebhook(
         await exited;
         clearTimeout(timer);
       }
+    },
+  };
+}
+
+/** A webhook in files mode on a fresh throw-away certificate, listening; stop() also deletes the certificate. */
+export async function startFilesWebhook(
+  sidecarMode: 'classic' | 'native' = 'classic',
+): Promise<WebhookProcess & { caPem: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'webhook-files-'));
+  const caPem = await writeServingPair(dir);
+  const webhook = await startWebhook(filesModeArgs(dir, sidecarMode));
+  await webhook.waitForLog((l) => l.msg === 'webhook listening');
+  return {
+    ...webhook,
+    caPem,
+    async stop() {
+      await webhook.stop();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
