@@ -6,19 +6,11 @@ import { type ReviewContext, reviewAdmission, type SidecarMode } from '../admiss
 import { CertFiles } from '../certs/files';
 import type { NamespaceCache } from '../kube/namespace-cache';
 import type { WebhookConfig } from './config';
+import { limitConnections, SERVER_OPTIONS } from './connection-limits';
 import { createHealthServer } from './health';
 import { createWebhookMetrics } from './metrics';
 import { createMutateHandler } from './mutate';
 import { ServingCertificate } from './tls';
-
-/**
- * Open connections at most: beyond it Node closes new ones at once. The API servers keep a few dozen open; each idle
- * TLS connection costs tens of KiB, so 256 of them stay a small part of the memory limit whatever a client opens.
- */
-export const MAX_CONNECTIONS = 256;
-
-/** Connection drops are logged at most this often: a flood must not become a flood of log lines. */
-const DROP_LOG_INTERVAL_MS = 10_000;
 
 export interface RunningWebhook {
   port: number;
@@ -91,28 +83,8 @@ export async function startWebhook(config: WebhookConfig, logger: Logger): Promi
     logger: hotPathChild(logger, { part: 'admission' }),
   });
   // No certificate yet: handshakes fail until one is loaded, and /readyz says so.
-  // A body must arrive within requestTimeout (the API server's own webhook timeout is at most 30 s): a client trickling
-  // one holds its share of the body budget no longer than that. Node checks the timeouts every
-  // connectionsCheckingInterval (default 30 s, which would double the wait).
-  const https = createHttpsServer({ minVersion: 'TLSv1.2', connectionsCheckingInterval: 2_000 }, handler);
-  https.headersTimeout = 10_000;
-  https.requestTimeout = 30_000;
-  https.maxConnections = MAX_CONNECTIONS;
-  let dropsUnlogged = 0;
-  let dropLoggedAt = 0;
-  https.on('drop', () => {
-    metrics.shed.inc({ reason: 'connections' });
-    dropsUnlogged++;
-    if (Date.now() - dropLoggedAt < DROP_LOG_INTERVAL_MS) return;
-    logger.warn(
-      { maxConnections: MAX_CONNECTIONS, dropped: dropsUnlogged },
-      'connections dropped: the webhook is at its connection cap',
-    );
-    dropLoggedAt = Date.now();
-    dropsUnlogged = 0;
-  });
-  // Longer than the API server's idle-connection timeout (90 s), so it is the one to close idle connections.
-  https.keepAliveTimeout = 120_000;
+  const https = createHttpsServer(SERVER_OPTIONS, handler);
+  limitConnections(https, metrics, logger);
   const serving = new ServingCertificate(https, metrics, logger.child({ part: 'tls' }));
 
   if (config.certs.mode === 'files') {
