@@ -29,12 +29,10 @@ export interface MutateHandlerOptions {
   metrics: WebhookMetrics;
   logger: Logger;
   maxBodyBytes?: number;
-  /** Shared by every request of the server; a fresh default budget when absent. */
-  bodyBudget?: BodyBudget;
 }
 
 /** Seconds a client told 503 for the body budget should wait: the bodies in flight are answered within that. */
-export const BUSY_RETRY_AFTER_SECONDS = 1;
+const BUSY_RETRY_AFTER_SECONDS = 1;
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -115,7 +113,8 @@ function identity(body: unknown): Record<string, string> {
 export function createMutateHandler(options: MutateHandlerOptions): Handler {
   const { metrics, logger } = options;
   const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
-  const budget = options.bodyBudget ?? new BodyBudget();
+  // One budget for every request of the server (the handler is made once per server).
+  const budget = new BodyBudget();
 
   const finish = (res: ServerResponse, started: bigint, outcome: string, status: number, body: unknown) => {
     // After an early answer Node reads and discards the rest of the body, so the client can finish sending and read
