@@ -61,7 +61,7 @@ async function waitServing(child: ChildProcess, port: number, body: Buffer): Pro
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
     const request = new HeldRequest(port, body, 0);
     const answer = await Promise.race([request.answer, sleep(2000)]);
-    request.close();
+    request.destroy();
     if (answer) return;
     if (Date.now() > deadline) throw new Error(`server on port ${port} did not answer`);
     await sleep(200);
@@ -117,7 +117,7 @@ async function attack(name: string, args: string[], env: Record<string, string>)
     );
     const normal = new HeldRequest(port, normalBody, 0);
     const normalAnswer = await Promise.race([normal.answer, sleep(10_000).then(() => undefined)]);
-    normal.close();
+    normal.destroy();
     const held = rss.peak();
     for (const r of requests) r.finish();
     const final = await Promise.all(
@@ -126,7 +126,7 @@ async function attack(name: string, args: string[], env: Record<string, string>)
     await sleep(500);
     const peak = rss.peak();
     rss.stop();
-    for (const r of requests) r.close();
+    for (const r of requests) r.destroy();
     return {
       server: name,
       idle,

@@ -286,7 +286,7 @@ export class HeldRequest {
     if (!this.socket.destroyed) this.socket.write(this.last);
   }
 
-  close(): void {
+  destroy(): void {
     this.socket.destroy();
   }
 }
