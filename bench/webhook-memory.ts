@@ -155,9 +155,10 @@ async function main(): Promise<void> {
       ...filesModeArgs(dir),
     ];
     const env = { CERT: cert, KEY: key };
+    const THIS_BUILD = 'imds-emulator webhook (this build)';
     const servers: Array<[string, string[]]> = [
       ['bare node https (floor)', ['-e', BARE_SERVER]],
-      ['imds-emulator webhook (this build)', webhookArgs(join(__dirname, '..', 'emulator'))],
+      [THIS_BUILD, webhookArgs(join(__dirname, '..', 'emulator'))],
     ];
     const before = process.env.BENCH_WEBHOOK_BEFORE;
     if (before)
@@ -191,6 +192,15 @@ async function main(): Promise<void> {
     ].join('\n');
     writeBenchmarkSection('webhook-memory', markdown);
     process.stdout.write(`${markdown}\n`);
+    // The figures are recorded either way; the run fails when this build misses the goal.
+    const ours = rows.find((r) => r.server === THIS_BUILD) as Row;
+    const misses = [
+      ...(ours.peak < LIMIT_MIB
+        ? []
+        : [`peak RSS ${ours.peak.toFixed(1)} MiB is not under ${LIMIT_MIB} MiB`]),
+      ...(ours.normal === '200' ? [] : [`the normal review during the attack got ${ours.normal}`]),
+    ];
+    if (misses.length > 0) throw new Error(`webhook-memory: ${misses.join('; ')}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
