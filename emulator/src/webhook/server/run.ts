@@ -34,8 +34,11 @@ function listen(server: Server, port: number, host: string | undefined, flag: st
 function closeServer(server: Server & { closeIdleConnections?: () => void }, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, graceMs).unref();
+    // A keep-alive connection whose request finishes while draining becomes idle: close it then, not at the grace.
+    const sweep = setInterval(() => server.closeIdleConnections?.(), 100).unref();
     server.close(() => {
       clearTimeout(timer);
+      clearInterval(sweep);
       resolve();
     });
     server.closeIdleConnections?.();
