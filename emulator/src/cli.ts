@@ -19,6 +19,10 @@ export function buildProgram(): Command {
 
 /** Runs the command line; a usage or start-up error is printed as one line and exits 2. */
 export function main(argv: string[] = process.argv): void {
+  // Node opens its inspector (a debugger with full control of the process, on 127.0.0.1:9229) on SIGUSR1 unless a
+  // listener takes the signal: anyone in the pod able to signal the process could otherwise use it. The image also
+  // starts Node with --disable-sigusr1, which covers the time before this line runs.
+  process.on('SIGUSR1', () => {});
   buildProgram()
     .parseAsync(argv)
     .catch((err: unknown) => {

@@ -1,18 +1,39 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNetns, type TestNetns } from '../support/netns';
-import { emulatorLines, httpGet, initSummary, natTable, runInit, startListener } from './harness';
+import {
+  emulatorLines,
+  httpGet,
+  IPTABLES_TOOLS,
+  initSummary,
+  natTable,
+  runInit,
+  type StalledTool,
+  stalledTool,
+  startListener,
+} from './harness';
 
 const port = 16925;
 const DROP_BOTH = ['setpriv', '--bounding-set', '-net_admin,-net_raw', '--'];
 const DROP_RAW = ['setpriv', '--bounding-set', '-net_raw', '--'];
+/** A non-root UID that still holds NET_ADMIN and NET_RAW (inherited and ambient, so they survive the exec). */
+const NON_ROOT_WITH_CAPS = [
+  'setpriv',
+  '--reuid=65532',
+  '--regid=65532',
+  '--clear-groups',
+  '--inh-caps=+net_admin,+net_raw',
+  '--ambient-caps=+net_admin,+net_raw',
+  '--',
+];
 
 describe('imds-emulator init: failures are clear and non-zero, for real in network namespaces', () => {
   let ns: TestNetns;
   let noIpv6: TestNetns;
   let ipv4ToolsOnly: string;
+  let stalledRestore: StalledTool;
 
   beforeAll(async () => {
     [ns, noIpv6] = await Promise.all([
@@ -21,19 +42,41 @@ describe('imds-emulator init: failures are clear and non-zero, for real in netwo
     ]);
     // A PATH with the IPv4 iptables tools but no ip6tables: an image built without IPv6 support.
     ipv4ToolsOnly = mkdtempSync(join(tmpdir(), 'imds-init-path-'));
-    for (const tool of [
-      'iptables-nft-save',
-      'iptables-nft-restore',
-      'iptables-legacy-save',
-      'iptables-legacy-restore',
-    ]) {
+    for (const tool of IPTABLES_TOOLS.filter((t) => t.startsWith('iptables-'))) {
       symlinkSync(execFileSync('which', [tool]).toString().trim(), join(ipv4ToolsOnly, tool));
     }
+    stalledRestore = stalledTool('iptables-nft-restore');
   });
   afterAll(async () => {
     await Promise.all([ns?.destroy(), noIpv6?.destroy()]);
     if (ipv4ToolsOnly) rmSync(ipv4ToolsOnly, { recursive: true, force: true });
+    stalledRestore?.remove();
   });
+
+  it('as a non-root UID with NET_ADMIN and NET_RAW: says it must run as UID 0, before touching anything', async () => {
+    const result = await runInit(ns, ['--port', String(port)], { wrapper: NON_ROOT_WITH_CAPS });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(
+      /init runs as UID 65532: the init container needs the NET_ADMIN and NET_RAW capabilities and must run as UID 0/,
+    );
+    expect(result.stderr).not.toMatch(/EACCES/);
+    expect(emulatorLines(await natTable(ns, 'iptables-nft-save'))).toEqual([]);
+  });
+
+  it('with an iptables-restore that hangs: kills it and fails naming the tool and the timeout', async () => {
+    const result = await runInit(ns, ['--port', String(port)], {
+      env: { ...process.env, PATH: stalledRestore.path },
+      timeoutMs: 60_000,
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/iptables-nft-restore did not finish within 10 s and was killed/);
+    // The stalled tool did run, and was killed (gone, or a zombie until its new parent reaps it).
+    const pid = stalledRestore.pid();
+    expect(pid).toBeGreaterThan(0);
+    const stat = `/proc/${pid}/stat`;
+    const state = existsSync(stat) ? readFileSync(stat, 'utf8').split(') ')[1]?.[0] : 'gone';
+    expect(['gone', 'Z', 'X']).toContain(state);
+  }, 90_000);
 
   it('without NET_ADMIN and NET_RAW: names the capabilities and programs nothing', async () => {
     for (const backend of ['auto', 'legacy']) {

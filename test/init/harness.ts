@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CommandResult, TestNetns } from '../support/netns';
 
@@ -9,10 +12,10 @@ export const cli = join(__dirname, '..', '..', 'emulator', 'bin', 'imds-emulator
 export function runInit(
   ns: TestNetns,
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; wrapper?: readonly string[] } = {},
+  options: { env?: NodeJS.ProcessEnv; wrapper?: readonly string[]; timeoutMs?: number } = {},
 ): Promise<CommandResult> {
   const command = [...(options.wrapper ?? []), process.execPath, cli, 'init', ...args];
-  return ns.run(command[0], command.slice(1), { env: options.env });
+  return ns.run(command[0], command.slice(1), { env: options.env, timeoutMs: options.timeoutMs });
 }
 
 /** Init must succeed; on failure the assertion shows its output. */
@@ -107,4 +110,32 @@ export function initSummary(result: CommandResult): { backend: string; families:
     .find((entry) => entry.msg === 'init done');
   if (!done) throw new Error(`no "init done" line in:\n${result.stdout}${result.stderr}`);
   return { backend: done.backend, families: done.families };
+}
+
+/** The iptables tools init may run, e.g. `ip6tables-legacy-save`. */
+export const IPTABLES_TOOLS = ['iptables', 'ip6tables'].flatMap((family) =>
+  ['nft', 'legacy'].flatMap((backend) => ['save', 'restore'].map((kind) => `${family}-${backend}-${kind}`)),
+);
+
+export interface StalledTool {
+  /** A PATH with every iptables tool, `tool` being a script that never finishes. */
+  readonly path: string;
+  /** PID of the stalled script once it has started, else undefined. */
+  pid(): number | undefined;
+  remove(): void;
+}
+
+/** A PATH on which `tool` hangs (it writes its PID, then sleeps for 10 minutes) and the other tools are real. */
+export function stalledTool(tool: string): StalledTool {
+  const dir = mkdtempSync(join(tmpdir(), 'imds-init-stalled-'));
+  for (const other of IPTABLES_TOOLS.filter((t) => t !== tool)) {
+    symlinkSync(execFileSync('which', [other]).toString().trim(), join(dir, other));
+  }
+  const pidFile = join(dir, 'stalled.pid');
+  writeFileSync(join(dir, tool), `#!/bin/sh\necho $$ > ${pidFile}\nexec sleep 600\n`, { mode: 0o755 });
+  return {
+    path: `${dir}:/usr/bin:/bin`,
+    pid: () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : undefined),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

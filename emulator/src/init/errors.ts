@@ -7,6 +7,18 @@ export const CAPABILITY_FIX =
   'the init container needs the NET_ADMIN and NET_RAW capabilities and must run as UID 0 ' +
   '(securityContext: runAsUser: 0, capabilities: {add: [NET_ADMIN, NET_RAW]})';
 
+/** A UID other than 0 cannot read the kernel's table lists or, for the legacy backend, take the lock file. */
+export function notRoot(uid: number): string {
+  return `init runs as UID ${uid}: ${CAPABILITY_FIX}`;
+}
+
+export function toolTimedOut(tool: string, timeoutMs: number): string {
+  return (
+    `${tool} did not finish within ${timeoutMs / 1000} s and was killed: the node's netfilter may be hung or ` +
+    'heavily contended; the kubelet restarts init (look for other iptables processes on the node)'
+  );
+}
+
 /**
  * Turns a failed iptables tool run into a message naming the cause and the fix. Pure: looks only at the text.
  * Patterns: iptables-legacy "Fatal: can't open lock file /run/xtables.lock: Read-only file system",

@@ -4,7 +4,7 @@ import { access, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Backend } from './backend';
-import { describeToolFailure, InitError, missingTool } from './errors';
+import { describeToolFailure, InitError, missingTool, toolTimedOut } from './errors';
 import type { Family } from './rules';
 
 /** The tool of one backend and family, e.g. `ip6tables-legacy-restore`; both backends ship these names. */
@@ -13,8 +13,15 @@ export function toolName(family: Family, backend: Backend, kind: 'save' | 'resto
 }
 
 /**
- * Runs an iptables tool without a shell, feeding `input` on stdin. Resolves with stdout; a missing binary or a
- * non-zero exit becomes an InitError that names the cause and the fix.
+ * Each iptables tool run is killed after this long. In a pod's own network namespace the tools take milliseconds (a
+ * few hundred under arm64 emulation); one that hangs (a stuck netlink call, a wedged lock) would otherwise keep the
+ * pod in init forever with nothing logged, while failing lets the kubelet retry with its back-off.
+ */
+export const TOOL_TIMEOUT_MS = 10_000;
+
+/**
+ * Runs an iptables tool without a shell, feeding `input` on stdin. Resolves with stdout; a missing binary, a
+ * non-zero exit or a run longer than TOOL_TIMEOUT_MS becomes an InitError that names the cause and the fix.
  */
 export function runTool(
   tool: string,
@@ -24,6 +31,11 @@ export function runTool(
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(tool, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
+    // Until the pipes close: rejects even if the killed tool's pipes stay open (a child of it may hold them).
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new InitError(toolTimedOut(tool, TOOL_TIMEOUT_MS)));
+    }, TOOL_TIMEOUT_MS);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -32,12 +44,15 @@ export function runTool(
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
-    child.on('error', (err: NodeJS.ErrnoException) =>
-      reject(new InitError(err.code === 'ENOENT' ? missingTool(tool) : `${tool}: ${err.message}`)),
-    );
-    child.on('close', (code) =>
-      code === 0 ? resolve(stdout) : reject(new InitError(describeToolFailure(tool, code, stderr))),
-    );
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(new InitError(err.code === 'ENOENT' ? missingTool(tool) : `${tool}: ${err.message}`));
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(stdout);
+      else reject(new InitError(describeToolFailure(tool, code, stderr)));
+    });
     // A tool that exits before reading stdin closes the pipe; its exit status tells the story, not EPIPE.
     child.stdin.on('error', () => {});
     child.stdin.end(input ?? '');

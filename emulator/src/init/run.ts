@@ -1,6 +1,6 @@
 import type { Logger } from '../common/logger';
 import { type Backend, type BackendRequest, type BackendUsage, chooseBackend, usageOf } from './backend';
-import { InitError } from './errors';
+import { InitError, notRoot } from './errors';
 import { legacyTablesPresent, readInet6Addresses, restore, save } from './iptables';
 import { parseIptablesSave, type SavedRuleset } from './iptables-save';
 import { type Ipv6Mode, ipv6Enabled } from './ipv6';
@@ -23,6 +23,9 @@ export interface InitResult {
  * rules back and throws an InitError unless they are exactly what was intended.
  */
 export async function runInit(options: InitOptions, log: Logger): Promise<InitResult> {
+  // Checked first: capabilities without UID 0 fail later with a bare EACCES on /proc/net/ip_tables_names.
+  const uid = process.getuid?.() ?? 0;
+  if (uid !== 0) throw new InitError(notRoot(uid));
   const wanted: Family[] = ipv6Enabled(options.ipv6, await readInet6Addresses())
     ? ['ipv4', 'ipv6']
     : ['ipv4'];

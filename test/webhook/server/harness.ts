@@ -1,10 +1,13 @@
 /** Runs the compiled `imds-emulator webhook` as a child process and talks to it over HTTPS, for the webhook's tests. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { type Agent, request } from 'node:https';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
+import { connect, type TLSSocket } from 'node:tls';
+import { generateCa, issueServingCert } from '../../../emulator/src/webhook/certs/generate';
 import { freePort } from '../../support/ports';
 
 const BIN = join(__dirname, '..', '..', '..', 'emulator', 'bin', 'imds-emulator.js');
@@ -22,6 +25,26 @@ export interface WebhookProcess {
     timeoutMs?: number,
   ): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
+}
+
+/** Writes a throw-away CA's serving pair for `localhost` to `<dir>/tls.crt` and `tls.key`; returns the CA's PEM. */
+export async function writeServingPair(dir: string): Promise<string> {
+  const ca = await generateCa('test-ca', new Date(), 3600);
+  const pair = await issueServingCert(ca, ['localhost'], new Date(), 3600);
+  writeFileSync(join(dir, 'tls.crt'), pair.certPem);
+  writeFileSync(join(dir, 'tls.key'), pair.keyPem);
+  return ca.certPem;
+}
+
+/** Flags of a webhook serving the pair in `dir` (files mode) that needs no API server. */
+export function filesModeArgs(dir: string, sidecarMode: 'classic' | 'native' = 'classic'): string[] {
+  return [
+    '--image=registry.example/imds-emulator:0.1.0',
+    `--tls-cert=${join(dir, 'tls.crt')}`,
+    `--tls-key=${join(dir, 'tls.key')}`,
+    `--sidecar-mode=${sidecarMode}`,
+    '--namespace-policy=false',
+  ];
 }
 
 export async function startWebhook(
@@ -101,6 +124,24 @@ export async function startWebhook(
         await exited;
         clearTimeout(timer);
       }
+    },
+  };
+}
+
+/** A webhook in files mode on a fresh throw-away certificate, listening; stop() also deletes the certificate. */
+export async function startFilesWebhook(
+  sidecarMode: 'classic' | 'native' = 'classic',
+): Promise<WebhookProcess & { caPem: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'webhook-files-'));
+  const caPem = await writeServingPair(dir);
+  const webhook = await startWebhook(filesModeArgs(dir, sidecarMode));
+  await webhook.waitForLog((l) => l.msg === 'webhook listening');
+  return {
+    ...webhook,
+    caPem,
+    async stop() {
+      await webhook.stop();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -196,4 +237,56 @@ export function post(
     req.on('error', reject);
     req.end(body);
   });
+}
+
+export interface HeldAnswer {
+  status: number;
+  retryAfter?: string;
+}
+
+/**
+ * A `POST /mutate` over its own TLS connection (certificate not verified) that sends all but the last `keepLast` bytes
+ * of its body at once and the rest on finish(); `answer` resolves with the status line's code and Retry-After as soon
+ * as the head of an answer arrives (undefined if the connection closes first).
+ */
+export class HeldRequest {
+  readonly answer: Promise<HeldAnswer | undefined>;
+  private readonly socket: TLSSocket;
+  private readonly last: Buffer;
+
+  /** `chunked`: no Content-Length, the body sent as one chunk of chunked transfer encoding. */
+  constructor(port: number, body: Buffer, keepLast: number, chunked = false) {
+    this.socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false });
+    this.socket.on('error', () => {});
+    const length = chunked ? 'transfer-encoding: chunked' : `content-length: ${body.length}`;
+    const wire = Buffer.concat([
+      Buffer.from(
+        `POST /mutate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n${length}\r\n\r\n`,
+      ),
+      ...(chunked
+        ? [Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')]
+        : [body]),
+    ]);
+    this.socket.write(wire.subarray(0, wire.length - keepLast));
+    this.last = wire.subarray(wire.length - keepLast);
+    let text = '';
+    this.answer = new Promise((resolve) => {
+      this.socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString('latin1');
+        const status = /^HTTP\/1\.1 (\d{3})/.exec(text);
+        if (status && text.includes('\r\n\r\n')) {
+          resolve({ status: Number(status[1]), retryAfter: /\r\nretry-after: (\S+)/i.exec(text)?.[1] });
+        }
+      });
+      this.socket.on('close', () => resolve(undefined));
+    });
+  }
+
+  finish(): void {
+    if (!this.socket.destroyed) this.socket.write(this.last);
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
 }

@@ -3,13 +3,12 @@
  * a seeded fuzz run of more than 10,000 reviews on keep-alive connections. The process must answer each with an HTTP
  * error carrying a JSON {error} or a well-formed AdmissionReview, and must still be alive at the end.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateCa, issueServingCert } from '../../../emulator/src/webhook/certs/generate';
 import { prng } from '../../support/prng';
-import { health, post, startWebhook, type WebhookProcess } from './harness';
+import { filesModeArgs, health, post, startWebhook, type WebhookProcess, writeServingPair } from './harness';
 import { patchOf, podReview } from './reviews';
 
 let dir: string;
@@ -18,18 +17,8 @@ let caPem: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'webhook-https-'));
-  const ca = await generateCa('test-ca', new Date(), 3600);
-  const serving = await issueServingCert(ca, ['localhost'], new Date(), 3600);
-  caPem = ca.certPem;
-  writeFileSync(join(dir, 'tls.crt'), serving.certPem);
-  writeFileSync(join(dir, 'tls.key'), serving.keyPem);
-  webhook = await startWebhook([
-    '--image=registry.example/imds-emulator:0.1.0',
-    `--tls-cert=${join(dir, 'tls.crt')}`,
-    `--tls-key=${join(dir, 'tls.key')}`,
-    '--sidecar-mode=native',
-    '--namespace-policy=false',
-  ]);
+  caPem = await writeServingPair(dir);
+  webhook = await startWebhook(filesModeArgs(dir, 'native'));
   await webhook.waitForLog((l) => l.msg === 'webhook listening');
 });
 

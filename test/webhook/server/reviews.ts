@@ -56,3 +56,9 @@ export function patchOf(review: unknown): Array<{ op: string; path: string; valu
   const patch = (review as { response?: { patch?: string } }).response?.patch;
   return patch ? JSON.parse(Buffer.from(patch, 'base64').toString('utf8')) : [];
 }
+
+/** A valid AdmissionReview of exactly `size` bytes: an opted-in pod whose env value pads it. */
+export function reviewOfSize(size: number): Buffer {
+  const empty = JSON.stringify(podReview({ env: { PAD: '' } }));
+  return Buffer.from(JSON.stringify(podReview({ env: { PAD: 'x'.repeat(size - empty.length) } })));
+}

@@ -21,6 +21,14 @@ export function createWebhookMetrics() {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     }),
+    shed: new Counter({
+      name: 'imds_emulator_webhook_shed_total',
+      help:
+        'Requests refused and connections dropped to bound memory, by reason (body-budget: 503 while request ' +
+        'bodies in flight are at the budget; connections: a connection closed at the connection cap)',
+      labelNames: ['reason'],
+      registers,
+    }),
     certExpiry: new Gauge({
       name: 'imds_emulator_webhook_certificate_expiration_timestamp_seconds',
       help: 'notAfter of the serving certificate in use, as a Unix timestamp',

@@ -9,6 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../common/logger';
 import type { AdmissionResult, InjectionSettings, ReviewContext } from '../admission';
+import { BodyBudget, type BodyReservation } from './body-budget';
 import type { WebhookMetrics } from './metrics';
 
 /** Far above any real Pod (etcd caps objects at 1.5 MiB); anything larger is not an AdmissionReview we can use. */
@@ -30,6 +31,9 @@ export interface MutateHandlerOptions {
   maxBodyBytes?: number;
 }
 
+/** Seconds a client told 503 for the body budget should wait: the bodies in flight are answered within that. */
+const BUSY_RETRY_AFTER_SECONDS = 1;
+
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 function send(res: ServerResponse, status: number, body: unknown, close = false): void {
@@ -44,18 +48,31 @@ function send(res: ServerResponse, status: number, body: unknown, close = false)
   res.end(json);
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+/**
+ * Reads the body within the per-request limit and the shared budget: a declared Content-Length is reserved before any
+ * of it is read, a chunked body as it arrives. Past either, the rest is read and dropped (see `finish`).
+ */
+function readBody(
+  req: IncomingMessage,
+  limit: number,
+  reservation: BodyReservation,
+): Promise<Buffer | 'too-large' | 'over-budget'> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (declared > limit) return resolve('too-large');
+    if (declared > 0 && !reservation.take(declared)) return resolve('over-budget');
     const chunks: Buffer[] = [];
     let size = 0;
+    let refused = false;
     req.on('data', (chunk: Buffer) => {
+      if (refused) return;
       size += chunk.length;
-      // Past the limit, keep reading but drop the data, so the connection stays in step for the next request.
-      if (size > limit) {
+      const verdict = size > limit ? 'too-large' : reservation.take(size) ? undefined : 'over-budget';
+      // Past a limit, keep reading but drop the data, so the connection stays in step for the next request.
+      if (verdict) {
+        refused = true;
         chunks.length = 0;
-        resolve('too-large');
+        resolve(verdict);
       } else chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
@@ -82,6 +99,8 @@ function identity(body: unknown): Record<string, string> {
 export function createMutateHandler(options: MutateHandlerOptions): Handler {
   const { metrics, logger } = options;
   const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  // One budget for every request of the server (the handler is made once per server).
+  const budget = new BodyBudget();
 
   const finish = (res: ServerResponse, started: bigint, outcome: string, status: number, body: unknown) => {
     // After an early answer Node reads and discards the rest of the body, so the client can finish sending and read
@@ -92,7 +111,21 @@ export function createMutateHandler(options: MutateHandlerOptions): Handler {
   };
 
   const mutate = async (req: IncomingMessage, res: ServerResponse, started: bigint) => {
-    const raw = await readBody(req, limit);
+    const reservation = budget.reservation();
+    // 'close' comes once the answer is written or the connection is gone: the body is garbage by then.
+    res.once('close', reservation.release);
+    const raw = await readBody(req, limit, reservation);
+    if (raw === 'over-budget') {
+      metrics.shed.inc({ reason: 'body-budget' });
+      logger.warn(
+        { budgetBytes: budget.capacity, inUseBytes: budget.inUse },
+        'review rejected: request bodies in flight are at the memory budget',
+      );
+      res.setHeader('retry-after', String(BUSY_RETRY_AFTER_SECONDS));
+      return finish(res, started, 'over-budget', 503, {
+        error: 'the webhook is at its memory budget for request bodies; retry shortly',
+      });
+    }
     if (raw === 'too-large') {
       logger.warn({ limitBytes: limit }, 'review rejected: request body too large');
       return finish(res, started, 'too-large', 413, { error: `request body exceeds ${limit} bytes` });

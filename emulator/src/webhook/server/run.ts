@@ -6,6 +6,7 @@ import { type ReviewContext, reviewAdmission, type SidecarMode } from '../admiss
 import { CertFiles } from '../certs/files';
 import type { NamespaceCache } from '../kube/namespace-cache';
 import type { WebhookConfig } from './config';
+import { limitConnections, SERVER_OPTIONS } from './connection-limits';
 import { createHealthServer } from './health';
 import { createWebhookMetrics } from './metrics';
 import { createMutateHandler } from './mutate';
@@ -33,8 +34,11 @@ function listen(server: Server, port: number, host: string | undefined, flag: st
 function closeServer(server: Server & { closeIdleConnections?: () => void }, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, graceMs).unref();
+    // A keep-alive connection whose request finishes while draining becomes idle: close it then, not at the grace.
+    const sweep = setInterval(() => server.closeIdleConnections?.(), 100).unref();
     server.close(() => {
       clearTimeout(timer);
+      clearInterval(sweep);
       resolve();
     });
     server.closeIdleConnections?.();
@@ -81,11 +85,8 @@ export async function startWebhook(config: WebhookConfig, logger: Logger): Promi
     logger: logger.child({ part: 'admission' }),
   });
   // No certificate yet: handshakes fail until one is loaded, and /readyz says so.
-  const https = createHttpsServer({ minVersion: 'TLSv1.2' }, handler);
-  https.headersTimeout = 10_000;
-  https.requestTimeout = 30_000;
-  // Longer than the API server's idle-connection timeout (90 s), so it is the one to close idle connections.
-  https.keepAliveTimeout = 120_000;
+  const https = createHttpsServer(SERVER_OPTIONS, handler);
+  limitConnections(https, metrics, logger);
   const serving = new ServingCertificate(https, metrics, logger.child({ part: 'tls' }));
 
   if (config.certs.mode === 'files') {
