@@ -30,6 +30,10 @@ const EMULATOR_IMAGE = `localhost/imds-emulator:bench-${RUN}`;
 const APP_IMAGE = `localhost/imds-emulator-e2e-clients:bench-${RUN}`;
 const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const STS = 'http://127.0.0.1:5000';
+/** An AssumeRoleWithWebIdentity (unsigned, as the sidecar's) to moto in the pod's network namespace. */
+const WARM_MOTO = `fetch('${STS}/', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: 'Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn:aws:iam::123456789012:role/warm'
+    + '&RoleSessionName=warm&WebIdentityToken=warm' }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1));`;
 /** Where the e2e caches the app's root filesystem (clients-image.sh), so the bench finds it built. */
 const CACHE =
   process.env.IMAGE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'imds-emulator');
@@ -56,6 +60,8 @@ export interface OptedInRun {
 export interface PodStartResult {
   readonly plain: number[];
   readonly optedIn: OptedInRun[];
+  /** The injected containers' resources as the webhook set them (podman applies the limits). */
+  readonly resources: Record<string, unknown>;
 }
 
 /** The webhook's settings with its default flags, as a cluster install gets them, and the bench's image and STS. */
@@ -167,13 +173,17 @@ async function runPod<T>(
       netns = network.netns;
       const moto = await startMoto({ netns, port: 5000 });
       cleanups.unshift(() => moto.stop());
+      // moto loads its STS code on its first request; the real STS is warm.
+      await execOk('ip', ['netns', 'exec', netns, process.execPath, '-e', WARM_MOTO]);
     }
     const t0 = Date.now();
     // podman 4.3 may return from `pod start` only after its 20 s conmon timeout; the measure does not wait for it.
     const start = podman(['pod', 'start', pod.name], 300000);
-    const result = await during(t0, netns);
-    await start;
-    return result;
+    try {
+      return await during(t0, netns);
+    } finally {
+      await start;
+    }
   } finally {
     for (const cleanup of cleanups) await cleanup();
   }
@@ -239,10 +249,17 @@ export async function measurePodStart(archive: string, work: string, runs: numbe
     });
     const { [ENABLED_LABEL]: _optIn, ...plainLabels } = original.metadata.labels as Record<string, string>;
     const plain: PodManifest = { ...original, metadata: { ...original.metadata, labels: plainLabels } };
-    const result = { plain: [] as number[], optedIn: [] as OptedInRun[] };
+    const mutated = mutate(original);
+    const injected = [...(mutated.spec.initContainers ?? []), ...mutated.spec.containers].filter((c) =>
+      [INIT_CONTAINER, SIDECAR_CONTAINER].includes(c.name),
+    );
+    const resources = Object.fromEntries(injected.map((c) => [c.name, c.resources]));
+    const result = { plain: [] as number[], optedIn: [] as OptedInRun[], resources };
     for (let i = 0; i < runs; i++) {
       result.plain.push(await runPlain(writePod(structuredClone(plain), work, `bench-${RUN}-plain-${i}`)));
-      result.optedIn.push(await runOptedIn(writePod(mutate(original), work, `bench-${RUN}-opted-in-${i}`)));
+      result.optedIn.push(
+        await runOptedIn(writePod(structuredClone(mutated), work, `bench-${RUN}-opted-in-${i}`)),
+      );
     }
     return result;
   } finally {

@@ -39,23 +39,35 @@ export function memoryCostMiB(pid: number): { pss: number; uss: number; anonymou
   };
 }
 
+/** The file `name` of each thread of `pid` (/proc/<pid>/task/<tid>/<name>), skipping threads that exit meanwhile. */
+function perThread(pid: number, name: string): string[] {
+  return readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
+    try {
+      return [readFileSync(`/proc/${pid}/task/${tid}/${name}`, 'utf8')];
+    } catch {
+      return []; // the thread exited after the listing
+    }
+  });
+}
+
 /**
  * Context switches of `pid` so far, voluntary and not, summed over its threads: each one is a time the process was
  * woken up (or preempted), so an idle process that never wakes adds none. Threads that exited take their counts.
  */
 export function contextSwitches(pid: number): number {
   let sum = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    let status: string;
-    try {
-      status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
-    } catch {
-      continue; // the thread exited after the listing
-    }
+  for (const status of perThread(pid, 'status'))
     for (const field of ['voluntary_ctxt_switches', 'nonvoluntary_ctxt_switches'])
       sum += Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
-  }
   return sum;
+}
+
+/**
+ * CPU time `pid`'s threads have run so far, in ms, from the scheduler's nanosecond count (schedstat), where
+ * /proc/<pid>/stat counts whole 10 ms clock ticks and charges a tick to whichever process it lands on.
+ */
+export function cpuMsPrecise(pid: number): number {
+  return perThread(pid, 'schedstat').reduce((sum, line) => sum + Number(line.split(' ')[0]) / 1e6, 0);
 }
 
 /** User + system CPU seconds `pid` has used so far. */

@@ -44,7 +44,7 @@ export interface SidecarDefaults {
   readonly stsEndpoint?: string;
   /**
    * Resources of the injected sidecar.
-   * @default - requests cpu 10m, memory 64Mi; limits cpu 500m, memory 128Mi
+   * @default - requests cpu 5m, memory 32Mi; limits cpu 1, memory 128Mi
    */
   readonly resources?: ResourceQuantities;
 }
@@ -499,10 +499,11 @@ function resolveSidecar(s: SidecarDefaults): SidecarDefaults {
     tokenExpiration: s.tokenExpiration ?? 3600,
     mode: s.mode ?? SidecarMode.AUTO,
     stsEndpoint: s.stsEndpoint,
+    // The webhook's --sidecar-* defaults, measured (emulator/src/webhook/server/config.ts cites the figures).
     resources: resolveResources('sidecar.resources', s.resources, {
-      cpuRequest: '10m',
-      memoryRequest: '64Mi',
-      cpuLimit: '500m',
+      cpuRequest: '5m',
+      memoryRequest: '32Mi',
+      cpuLimit: '1',
       memoryLimit: '128Mi',
     }),
   };

@@ -179,7 +179,8 @@ export const VALUES_MODEL: Group = {
             pattern: '^(https?://[^\\s"\'\\\\]+)?$',
           },
         ),
-        resources: resources('Resources of each injected sidecar.', ['10m', '64Mi'], ['500m', '128Mi']),
+        // The webhook's --sidecar-* defaults, measured (emulator/src/webhook/server/config.ts cites the figures).
+        resources: resources('Resources of each injected sidecar.', ['5m', '32Mi'], ['1', '128Mi']),
       },
     },
   },

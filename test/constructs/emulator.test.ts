@@ -77,7 +77,7 @@ describe('ImdsEmulator defaults', () => {
       tokenExpiration: 3600,
       mode: SidecarMode.AUTO,
       stsEndpoint: undefined,
-      resources: { cpuRequest: '10m', memoryRequest: '64Mi', cpuLimit: '500m', memoryLimit: '128Mi' },
+      resources: { cpuRequest: '5m', memoryRequest: '32Mi', cpuLimit: '1', memoryLimit: '128Mi' },
     });
     expect(emulator.resources).toEqual({
       cpuRequest: '50m',
