@@ -6,7 +6,8 @@
  *
  * The sidecar runs as in the image: the bundled CLI (emulator/image/app-bundle.js) with the environment the webhook
  * gives its container (SIDECAR_RUNTIME_ENV), and an HTTPS STS (moto) whose throw-away CA is in NODE_EXTRA_CA_CERTS.
- * BENCH_IDLE_SECONDS (default 60) and BENCH_POD_RUNS (default 5; 0 skips the podman part) shorten a trial run.
+ * BENCH_IDLE_SECONDS (default 60) and BENCH_POD_RUNS (default 5; 0 skips the podman part) shorten a trial run; the
+ * webhook's IMDS_EMULATOR_SIDECAR_* variables change the resources of the podman part's sidecar.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

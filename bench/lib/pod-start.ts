@@ -15,7 +15,12 @@ import { applyPatch, type Operation } from 'fast-json-patch';
 import { stringify } from 'yaml';
 import { reviewAdmission } from '../../emulator/src/webhook/admission';
 import { ENABLED_LABEL, INIT_CONTAINER, SIDECAR_CONTAINER } from '../../emulator/src/webhook/admission/keys';
-import { optionKey, parseWebhookConfig, WEBHOOK_FLAGS } from '../../emulator/src/webhook/server/config';
+import {
+  envName,
+  optionKey,
+  parseWebhookConfig,
+  WEBHOOK_FLAGS,
+} from '../../emulator/src/webhook/server/config';
 import { attachPodNetwork } from '../../test/e2e/support/network';
 import { inspect, loadImage, podman, podmanTry } from '../../test/e2e/support/podman';
 import { admissionReview, SCENARIOS } from '../../test/e2e/support/pods';
@@ -64,10 +69,13 @@ export interface PodStartResult {
   readonly resources: Record<string, unknown>;
 }
 
-/** The webhook's settings with its default flags, as a cluster install gets them, and the bench's image and STS. */
+/**
+ * The webhook's settings as a cluster install gets them: its defaults, or its IMDS_EMULATOR_* variables where set (to
+ * compare other resources), with the bench's image and STS.
+ */
 function webhookSettings() {
   const raw: Record<string, string | undefined> = Object.fromEntries(
-    WEBHOOK_FLAGS.map((flag) => [optionKey(flag.name), flag.default]),
+    WEBHOOK_FLAGS.map((flag) => [optionKey(flag.name), process.env[envName(flag.name)] ?? flag.default]),
   );
   Object.assign(raw, {
     [optionKey('image')]: EMULATOR_IMAGE,
