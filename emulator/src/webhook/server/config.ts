@@ -71,13 +71,14 @@ export const WEBHOOK_FLAGS: readonly FlagSpec[] = [
   { name: 'token-expiration', default: '3600', description: 'projected token expirationSeconds (>= 600)' },
   // The sidecar's defaults, from what it was measured to use (BENCHMARKS.md "Pod", issue 18). The chart and the
   // constructs repeat them: scripts/chart/values.ts, constructs/src/emulator.ts.
-  // Idle it uses 0.8-1.2 millicores on a real kubelet (its probes) and no CPU between requests in bench:pod.
+  // Idle it used 0.8-1.2 millicores on a real kubelet (its probes) and under 1 ms of CPU a minute in bench:pod.
   { name: 'sidecar-cpu-request', default: '5m', description: 'injected sidecar CPU request' },
-  // Idle working set 17-23 MiB on a real kubelet; bench:pod: USS 14.5 MiB, PSS 18.8 MiB with 10 per node.
+  // Idle working set 17-23 MiB on a real kubelet; bench:pod: USS 14.4 MiB, PSS 18.0 MiB with 10 sharing the binary.
   { name: 'sidecar-memory-request', default: '32Mi', description: 'injected sidecar memory request' },
-  // Start-up takes 140 ms of CPU (bench:pod): a 500m quota stretched it to at least 280 ms of the pod's start.
+  // Start-up takes 130-150 ms of CPU (bench:pod), which a 500m quota stretches to at least twice that.
   { name: 'sidecar-cpu-limit', default: '1', description: 'injected sidecar CPU limit' },
-  // Peak RSS about 73 MiB under 39,000 GETs/s (BENCHMARKS.md history), 60 MiB idle, both with the binary's pages.
+  // Peak RSS 64.8 MiB at start-up (bench:pod) and 72.9 MiB under 39,000 GETs/s (the retired bench:sidecar), with the
+  // binary's pages.
   { name: 'sidecar-memory-limit', default: '128Mi', description: 'injected sidecar memory limit' },
   {
     name: 'namespace-policy',
