@@ -69,7 +69,7 @@ export interface SidecarDefaults {
   readonly stsEndpoint?: string;
   /**
    * Resources of the injected sidecar.
-   * @default - requests cpu 10m, memory 64Mi; limits cpu 500m, memory 128Mi
+   * @default - requests cpu 5m, memory 32Mi; limits cpu 1, memory 128Mi
    */
   readonly resources?: ResourceQuantities;
 }

@@ -77,7 +77,7 @@ describe('ImdsEmulator defaults', () => {
       tokenExpiration: 3600,
       mode: SidecarMode.AUTO,
       stsEndpoint: undefined,
-      resources: { cpuRequest: '10m', memoryRequest: '64Mi', cpuLimit: '500m', memoryLimit: '128Mi' },
+      resources: { cpuRequest: '5m', memoryRequest: '32Mi', cpuLimit: '1', memoryLimit: '128Mi' },
     });
     expect(emulator.resources).toEqual({
       cpuRequest: '50m',
@@ -313,7 +313,7 @@ describe('ImdsEmulator props', () => {
         tokenExpiration: 600,
         mode: SidecarMode.NATIVE,
         stsEndpoint: 'https://sts.example.test',
-        resources: { cpuLimit: '1', memoryRequest: '32Mi' },
+        resources: { cpuLimit: '2', memoryRequest: '48Mi' },
       },
     });
     expect(args(objects).slice(-11)).toEqual([
@@ -323,9 +323,9 @@ describe('ImdsEmulator props', () => {
       '--default-session-duration=900',
       '--token-audience=my-audience',
       '--token-expiration=600',
-      '--sidecar-cpu-request=10m',
-      '--sidecar-memory-request=32Mi',
-      '--sidecar-cpu-limit=1',
+      '--sidecar-cpu-request=5m',
+      '--sidecar-memory-request=48Mi',
+      '--sidecar-cpu-limit=2',
       '--sidecar-memory-limit=128Mi',
       '--sts-endpoint=https://sts.example.test',
     ]);

@@ -35,7 +35,7 @@ describe('webhook configuration', () => {
       stsEndpoint: undefined,
       tokenAudience: 'sts.amazonaws.com',
       tokenExpirationSeconds: 3600,
-      resources: { cpuRequest: '10m', memoryRequest: '64Mi', cpuLimit: '500m', memoryLimit: '128Mi' },
+      resources: { cpuRequest: '5m', memoryRequest: '32Mi', cpuLimit: '1', memoryLimit: '128Mi' },
       enforceNamespacePolicy: true,
     });
   });
