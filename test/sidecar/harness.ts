@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseSidecarConfig, type RawOptions } from '../../emulator/src/sidecar/config';
 import type { RetryPolicy } from '../../emulator/src/sidecar/refresh-policy';
 import { type RunningSidecar, startSidecar } from '../../emulator/src/sidecar/sidecar';
+import type { FetchCredentials } from '../../emulator/src/sidecar/sts';
 import { serviceAccountJwt } from '../support/jwt';
 import { capturedLogger } from './log-capture';
 
@@ -49,7 +50,7 @@ export interface TestSidecar {
 
 export async function startTestSidecar(
   flags: RawOptions,
-  options: { retry?: RetryPolicy } = {},
+  options: { retry?: RetryPolicy; fetch?: FetchCredentials } = {},
 ): Promise<TestSidecar> {
   const config = {
     ...parseSidecarConfig({ 'role-arn': ROLE_ARN, 'pod-namespace': 'ns', 'pod-name': 'app-1', ...flags }, {}),
@@ -57,7 +58,11 @@ export async function startTestSidecar(
     healthPort: 0,
   };
   const { log, lines } = capturedLogger();
-  const sidecar = await startSidecar(config, { log, retry: options.retry ?? FAST_RETRY });
+  const sidecar = await startSidecar(config, {
+    log,
+    retry: options.retry ?? FAST_RETRY,
+    fetch: options.fetch,
+  });
   return {
     sidecar,
     endpoint: `http://127.0.0.1:${sidecar.imdsPort}`,
