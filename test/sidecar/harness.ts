@@ -230,3 +230,30 @@ export async function metric(
   }
   return sum;
 }
+
+/**
+ * Fixtures for the tests of a describe block: `dir`, a temp dir holding a fresh token, new for each test; and
+ * `later(thing)`, which stops `thing` after the test (in reverse order of registration).
+ */
+export function perTestFixtures() {
+  let dir: TempDir | undefined;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  beforeEach(() => {
+    dir = tempDir();
+    dir.writeToken();
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    dir?.remove();
+  });
+  return {
+    get dir(): TempDir {
+      if (!dir) throw new Error('dir is made before each test');
+      return dir;
+    },
+    later<T extends { stop(): Promise<void> | void }>(thing: T): T {
+      cleanups.push(() => thing.stop());
+      return thing;
+    },
+  };
+}

@@ -17,11 +17,10 @@ import {
   FAST_RETRY,
   http,
   metric,
+  perTestFixtures,
   ROLE_ARN,
   served,
   startTestSidecar,
-  type TempDir,
-  tempDir,
 } from './harness';
 
 /** Short enough for tests; the default (STS_DEADLINE_MS) is 10 s. */
@@ -30,21 +29,8 @@ const HOUR = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 describe('sidecar with a misbehaving STS', () => {
-  let dir: TempDir;
-  const cleanups: (() => Promise<void> | void)[] = [];
-  const later = <T extends { stop(): Promise<void> | void }>(thing: T): T => {
-    cleanups.push(() => thing.stop());
-    return thing;
-  };
-
-  beforeEach(() => {
-    dir = tempDir();
-    dir.writeToken();
-  });
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-    dir.remove();
-  });
+  const fx = perTestFixtures();
+  const later = fx.later;
 
   /** The sidecar's real STS client pointed at `endpoint`, with the test deadline. */
   async function sidecarOn(endpoint: string) {
@@ -52,13 +38,13 @@ describe('sidecar with a misbehaving STS', () => {
       roleArn: ROLE_ARN,
       sessionName: 'ns.app-1',
       sessionDuration: 3600,
-      tokenFile: dir.tokenFile,
+      tokenFile: fx.dir.tokenFile,
       region: 'us-east-1',
       endpoint,
       deadlineMs: TEST_DEADLINE_MS,
     });
     later({ stop: () => sts.destroy() });
-    return later(await startTestSidecar({ 'token-file': dir.tokenFile }, { fetch: sts.fetch }));
+    return later(await startTestSidecar({ 'token-file': fx.dir.tokenFile }, { fetch: sts.fetch }));
   }
 
   const timeouts = (health: string) =>
