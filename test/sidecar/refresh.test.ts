@@ -34,6 +34,10 @@ describe('refresh policy', () => {
     expect(unusableExpiration(0, 0)).toMatch(/expired 0 s ago/);
     expect(unusableExpiration(HOUR, 0)).toMatch(/expired 3600 s ago/);
     expect(unusableExpiration(0, Number.NaN)).toMatch(/not a date/);
+    // Never a replacement for held credentials that last longer; ones lasting as long or longer replace them.
+    expect(unusableExpiration(0, 20 * MINUTE, 30 * MINUTE)).toMatch(/expire before the ones held/);
+    expect(unusableExpiration(0, HOUR, 30 * MINUTE)).toBeUndefined();
+    expect(unusableExpiration(0, 30 * MINUTE, 30 * MINUTE)).toBeUndefined();
     // The soonest renewal of an accepted answer is minutes away: no renewal loop.
     expect(renewDelay(0, 0, MIN_ACCEPTED_VALIDITY_MS, 1)).toBeGreaterThan(2 * MINUTE);
   });

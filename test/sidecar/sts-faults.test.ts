@@ -108,6 +108,11 @@ describe('sidecar with a misbehaving STS', () => {
     ['already expired', () => '2020-01-01T00:00:00Z', 'StsCredentialsUnusable'],
     ['expiring in 60 s', () => iso(Date.now() + 60_000), 'StsCredentialsUnusable'],
     ['expiring in 5 minutes', () => iso(Date.now() + 5 * 60_000), 'StsCredentialsUnusable'],
+    [
+      'expiring in 10 minutes, before the held ones',
+      () => iso(Date.now() + 10 * 60_000),
+      'StsCredentialsUnusable',
+    ],
     ['not a date', () => 'not-a-date', 'StsAnswerUnreadable'],
   ])(
     'STS answering credentials %s while good ones are held: an STS error retried with backoff, the held ones kept',

@@ -148,7 +148,7 @@ export class CredentialRefresher {
       const creds = await this.options.fetch();
       const obtainedAt = this.now();
       // Checked before they replace what is held: an STS answer is not trusted to be fresh.
-      const unusable = unusableExpiration(obtainedAt, creds.expiration.getTime());
+      const unusable = unusableExpiration(obtainedAt, creds.expiration.getTime(), this.current()?.expiresAt);
       if (unusable) throw new UnusableCredentialsError(unusable);
       this.held = renderCredentials(creds, this.options.accountId, obtainedAt);
       if (this.lastErrorCode)

@@ -48,13 +48,22 @@ export function renewDelay(now: number, obtainedAt: number, expiresAt: number, r
   return Math.max(0, expiresAt - remainingAtRenewal - jitter - now);
 }
 
-/** Why credentials expiring at `expiresAt` (epoch ms, NaN when unparseable) must not be accepted, or undefined. */
-export function unusableExpiration(now: number, expiresAt: number): string | undefined {
+/**
+ * Why credentials expiring at `expiresAt` (epoch ms, NaN when unparseable) must not be accepted, or undefined.
+ * `heldExpiresAt`: the expiry of valid credentials held now, which credentials expiring sooner must not replace.
+ */
+export function unusableExpiration(
+  now: number,
+  expiresAt: number,
+  heldExpiresAt?: number,
+): string | undefined {
   if (!Number.isFinite(expiresAt)) return 'STS answered an Expiration that is not a date';
   const left = expiresAt - now;
   if (left <= 0) return `STS answered credentials that expired ${Math.round(-left / 1000)} s ago`;
   if (left < MIN_ACCEPTED_VALIDITY_MS)
     return `STS answered credentials valid for only ${Math.round(left / 1000)} s (fewer than ${MIN_ACCEPTED_VALIDITY_MS / 1000} s)`;
+  if (heldExpiresAt !== undefined && expiresAt < heldExpiresAt)
+    return 'STS answered credentials that expire before the ones held';
   return undefined;
 }
 
