@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   answerCredentials,
+  answerHuge,
   assumeRoleAnswer,
   startFakeSts,
   startSwitchableListener,
@@ -71,23 +72,10 @@ async function expiredAnswers(bin: string) {
 
 /** STS answering a 50 MB AssumeRoleWithWebIdentity body: peak RSS, CPU until the call ended, slowest IMDS answer. */
 async function hugeBody(bin: string) {
-  const filler = Buffer.alloc(1024 * 1024, 'x');
+  // A valid answer whose padding element makes it HUGE_BYTES long.
   const [head, tail] = assumeRoleAnswer('ASIA1', '2099-01-01T00:00:00Z').split('</Credentials>');
-  const huge = (res: ServerResponse) => {
-    res.writeHead(200, { 'content-type': 'text/xml', 'content-length': String(HUGE_BYTES) });
-    res.write(`${head}</Credentials><Padding>`);
-    const rest = `</Padding>${tail}`;
-    let left = HUGE_BYTES - Buffer.byteLength(`${head}</Credentials><Padding>`) - rest.length;
-    const more = () => {
-      while (left > 0 && !res.destroyed) {
-        const chunk = filler.subarray(0, Math.min(left, filler.length));
-        left -= chunk.length;
-        if (!res.write(chunk)) return void res.once('drain', more);
-      }
-      res.end(rest);
-    };
-    more();
-  };
+  const huge = (res: ServerResponse) =>
+    void answerHuge(res, HUGE_BYTES, true, `${head}</Credentials><Padding>`, `</Padding>${tail}`);
   const sts = await startFakeSts(huge);
   const sc = await spawnSidecar(bin, sts.endpoint);
   const pid = sc.child.pid as number;

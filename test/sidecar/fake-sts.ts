@@ -78,21 +78,35 @@ export function assumeRoleAnswer(accessKeyId: string, expiration: string): strin
   );
 }
 
-/** Writes `total` bytes of XML-ish filler, with or without a Content-Length; resolves with the bytes written. */
-export function answerHuge(res: ServerResponse, total: number, declareLength: boolean): Promise<number> {
-  const chunk = Buffer.alloc(64 * 1024, 'x');
+/**
+ * Answers 200 with a body of `total` bytes: `head`, filler, `tail` (e.g. an XML answer padded to size), with or
+ * without a Content-Length. Resolves, once the connection closes, with the bytes handed to the socket.
+ */
+export function answerHuge(
+  res: ServerResponse,
+  total: number,
+  declareLength: boolean,
+  head = '',
+  tail = '',
+): Promise<number> {
+  const filler = Buffer.alloc(64 * 1024, 'x');
+  const fillEnd = total - Buffer.byteLength(tail);
   res.writeHead(200, {
     'content-type': 'text/xml',
     ...(declareLength ? { 'content-length': String(total) } : {}),
   });
-  let written = 0;
+  res.write(head);
+  let written = Buffer.byteLength(head);
   return new Promise((resolve) => {
     const more = () => {
-      while (written < total && !res.destroyed) {
+      while (written < fillEnd && !res.destroyed) {
+        const chunk = filler.subarray(0, Math.min(filler.length, fillEnd - written));
         written += chunk.length;
         if (!res.write(chunk)) return void res.once('drain', more);
       }
-      res.end();
+      if (res.destroyed) return;
+      res.end(tail);
+      written += Buffer.byteLength(tail);
     };
     res.on('close', () => resolve(written));
     more();
