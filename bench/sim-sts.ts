@@ -212,7 +212,10 @@ async function main() {
     `policy and backoff for each of ${PODS.toLocaleString('en')} pods on one simulated clock (discrete events), all`,
     `pods started at once, against an STS token bucket of ${STS_RATE} requests/s (burst ${STS_BURST}) that answers`,
     `Throttling beyond it, ${STS_LATENCY_MS} ms per call, 1-hour sessions, simulated for 24 h. While STS is healthy every`,
-    `credentials document must have at least ${MIN_SERVED_VALIDITY_MS / MINUTE} minutes left.`,
+    `credentials document must have at least ${MIN_SERVED_VALIDITY_MS / MINUTE} minutes left. "Answered calls per`,
+    'credentials issued" counts the calls that were neither throttled nor failed by the outage: above 1, retries or',
+    'renewals would be adding calls of their own. "The least STS allows" is how long a perfect client would wait:',
+    'the burst at once, the other pods at the token rate.',
     '',
     table(results),
   ].join('\n');
