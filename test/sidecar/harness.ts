@@ -8,6 +8,7 @@ import type { RawFlags } from '../../emulator/src/common/flags';
 import { parseSidecarConfig } from '../../emulator/src/sidecar/config';
 import type { RetryPolicy } from '../../emulator/src/sidecar/refresh-policy';
 import { type RunningSidecar, startSidecar } from '../../emulator/src/sidecar/sidecar';
+import type { FetchCredentials } from '../../emulator/src/sidecar/sts';
 import { serviceAccountJwt } from '../support/jwt';
 import { capturedLogger } from './log-capture';
 
@@ -50,7 +51,7 @@ export interface TestSidecar {
 
 export async function startTestSidecar(
   flags: RawFlags,
-  options: { retry?: RetryPolicy } = {},
+  options: { retry?: RetryPolicy; fetch?: FetchCredentials } = {},
 ): Promise<TestSidecar> {
   const config = {
     ...parseSidecarConfig({ 'role-arn': ROLE_ARN, 'pod-namespace': 'ns', 'pod-name': 'app-1', ...flags }, {}),
@@ -58,7 +59,11 @@ export async function startTestSidecar(
     healthPort: 0,
   };
   const { log, lines } = capturedLogger();
-  const sidecar = await startSidecar(config, { log, retry: options.retry ?? FAST_RETRY });
+  const sidecar = await startSidecar(config, {
+    log,
+    retry: options.retry ?? FAST_RETRY,
+    fetch: options.fetch,
+  });
   return {
     sidecar,
     endpoint: `http://127.0.0.1:${sidecar.imdsPort}`,
@@ -225,4 +230,31 @@ export async function metric(
     }
   }
   return sum;
+}
+
+/**
+ * Fixtures for the tests of a describe block: `dir`, a temp dir holding a fresh token, new for each test; and
+ * `later(thing)`, which stops `thing` after the test (in reverse order of registration).
+ */
+export function perTestFixtures() {
+  let dir: TempDir | undefined;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  beforeEach(() => {
+    dir = tempDir();
+    dir.writeToken();
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    dir?.remove();
+  });
+  return {
+    get dir(): TempDir {
+      if (!dir) throw new Error('dir is made before each test');
+      return dir;
+    },
+    later<T extends { stop(): Promise<void> | void }>(thing: T): T {
+      cleanups.push(() => thing.stop());
+      return thing;
+    },
+  };
 }

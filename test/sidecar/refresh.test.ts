@@ -1,10 +1,13 @@
 import { CredentialRefresher, errorCode } from '../../emulator/src/sidecar/credential-refresher';
 import type { StsCredentials } from '../../emulator/src/sidecar/credentials-document';
 import {
+  MIN_ACCEPTED_VALIDITY_MS,
   MIN_SERVED_VALIDITY_MS,
+  MIN_SESSION_MS,
   RENEW_AT_REMAINING_MS,
   renewDelay,
   retryDelay,
+  unusableExpiration,
 } from '../../emulator/src/sidecar/refresh-policy';
 import { capturedLogger } from './log-capture';
 
@@ -21,6 +24,22 @@ describe('refresh policy', () => {
 
   it('renews sessions too short for the margin at half their life', () => {
     expect(renewDelay(0, 0, 15 * MINUTE, 0)).toBe(7.5 * MINUTE);
+  });
+
+  it('accepts fresh credentials down to the shortest session, with minutes of clock skew, and refuses stale ones', () => {
+    expect(unusableExpiration(0, MIN_SESSION_MS)).toBeUndefined();
+    expect(unusableExpiration(0, MIN_SESSION_MS - 5 * MINUTE)).toBeUndefined();
+    expect(unusableExpiration(0, 12 * HOUR)).toBeUndefined();
+    expect(unusableExpiration(0, MIN_ACCEPTED_VALIDITY_MS - 1)).toMatch(/valid for only/);
+    expect(unusableExpiration(0, 0)).toMatch(/expired 0 s ago/);
+    expect(unusableExpiration(HOUR, 0)).toMatch(/expired 3600 s ago/);
+    expect(unusableExpiration(0, Number.NaN)).toMatch(/not a date/);
+    // Never a replacement for held credentials that last longer; ones lasting as long or longer replace them.
+    expect(unusableExpiration(0, 20 * MINUTE, 30 * MINUTE)).toMatch(/expire before the ones held/);
+    expect(unusableExpiration(0, HOUR, 30 * MINUTE)).toBeUndefined();
+    expect(unusableExpiration(0, 30 * MINUTE, 30 * MINUTE)).toBeUndefined();
+    // The soonest renewal of an accepted answer is minutes away: no renewal loop.
+    expect(renewDelay(0, 0, MIN_ACCEPTED_VALIDITY_MS, 1)).toBeGreaterThan(2 * MINUTE);
   });
 
   it('backs off exponentially with jitter up to the cap (lower while nothing is held), slowly for errors a human must fix', () => {
@@ -145,6 +164,27 @@ describe('credential refresher (fake clock)', () => {
     const errors = lines().filter((l) => l.level === 'error');
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ code: 'AccessDenied', fix: expect.stringContaining('trust policy') });
+    refresher.stop();
+  });
+
+  it('refuses credentials STS answers already expired: an STS error with backoff, the held ones kept', async () => {
+    const { state, fetch } = sts();
+    let expiration: Date | undefined;
+    const { refresher, lines } = start(async () => ({
+      ...(await fetch()),
+      ...(expiration ? { expiration } : {}),
+    }));
+    await jest.advanceTimersByTimeAsync(0);
+    const first = refresher.current();
+    expiration = new Date('2020-01-01T00:00:00Z');
+    void refresher.refresh();
+    await jest.advanceTimersByTimeAsync(MINUTE);
+    expect(refresher.current()).toBe(first);
+    // Backoff 0.75, 1.5, 3, 6, 12, 24, 30 s... : about ten calls in a minute, not a loop.
+    expect(state.calls).toBeGreaterThan(3);
+    expect(state.calls).toBeLessThan(15);
+    const warned = lines().filter((l) => l.code === 'StsCredentialsUnusable');
+    expect(warned[0]).toMatchObject({ level: 'warn', error: expect.stringContaining('expired') });
     refresher.stop();
   });
 

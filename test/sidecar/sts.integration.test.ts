@@ -8,13 +8,12 @@ import {
   eventually,
   http,
   metric,
+  perTestFixtures,
   type Relay,
   served,
   startRelay,
   startTestSidecar,
-  type TempDir,
   THROTTLED,
-  tempDir,
   webIdentityToken,
 } from './harness';
 
@@ -28,25 +27,14 @@ const ACCESS_DENIED = {
 };
 
 describe('sidecar with a real STS (moto)', () => {
-  let dir: TempDir;
-  const cleanups: (() => Promise<void> | void)[] = [];
-  const later = <T extends { stop(): Promise<void> | void }>(thing: T): T => {
-    cleanups.push(() => thing.stop());
-    return thing;
-  };
-
-  beforeEach(() => {
-    dir = tempDir();
-    dir.writeToken();
-  });
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-    dir.remove();
-  });
+  const fx = perTestFixtures();
+  const later = fx.later;
 
   it('obtains credentials with AssumeRoleWithWebIdentity under the pod session name and becomes ready', async () => {
     const moto = later(await startMoto());
-    const sc = later(await startTestSidecar({ 'token-file': dir.tokenFile, 'sts-endpoint': moto.endpoint }));
+    const sc = later(
+      await startTestSidecar({ 'token-file': fx.dir.tokenFile, 'sts-endpoint': moto.endpoint }),
+    );
     await sc.sidecar.ready;
     expect((await http(`${sc.health}/readyz`)).status).toBe(200);
     expect((await http(`${sc.health}/healthz`)).status).toBe(200);
@@ -72,7 +60,9 @@ describe('sidecar with a real STS (moto)', () => {
   it('answers requests from what it holds: a burst of GETs never triggers STS calls', async () => {
     const moto = later(await startMoto());
     const relay = later(await startRelay(moto.endpoint));
-    const sc = later(await startTestSidecar({ 'token-file': dir.tokenFile, 'sts-endpoint': relay.endpoint }));
+    const sc = later(
+      await startTestSidecar({ 'token-file': fx.dir.tokenFile, 'sts-endpoint': relay.endpoint }),
+    );
     await sc.sidecar.ready;
     const answers = await Promise.all(Array.from({ length: 200 }, () => http(`${sc.endpoint}${CREDS_PATH}`)));
     expect(new Set(answers.map((a) => `${a.status} ${a.body}`)).size).toBe(1);
@@ -84,7 +74,7 @@ describe('sidecar with a real STS (moto)', () => {
   it('STS down at start: not ready and 503, then ready once STS comes up', async () => {
     const port = await freePort();
     const sc = later(
-      await startTestSidecar({ 'token-file': dir.tokenFile, 'sts-endpoint': `http://127.0.0.1:${port}` }),
+      await startTestSidecar({ 'token-file': fx.dir.tokenFile, 'sts-endpoint': `http://127.0.0.1:${port}` }),
     );
     await eventually(async () => (await metric(sc.health, 'imds_emulator_sts_errors_total')) >= 2);
     expect((await http(`${sc.health}/readyz`)).status).toBe(503);
@@ -98,7 +88,9 @@ describe('sidecar with a real STS (moto)', () => {
 
   it('STS down at refresh: the held credentials are still served and the sidecar stays ready', async () => {
     const moto: RunningMoto = await startMoto();
-    const sc = later(await startTestSidecar({ 'token-file': dir.tokenFile, 'sts-endpoint': moto.endpoint }));
+    const sc = later(
+      await startTestSidecar({ 'token-file': fx.dir.tokenFile, 'sts-endpoint': moto.endpoint }),
+    );
     await sc.sidecar.ready;
     const before = await served(sc.endpoint);
     await moto.stop();
@@ -111,12 +103,14 @@ describe('sidecar with a real STS (moto)', () => {
   it('re-reads the rotated token file for the next STS call', async () => {
     const moto = later(await startMoto());
     const relay: Relay = later(await startRelay(moto.endpoint));
-    const first = dir.writeToken();
-    const sc = later(await startTestSidecar({ 'token-file': dir.tokenFile, 'sts-endpoint': relay.endpoint }));
+    const first = fx.dir.writeToken();
+    const sc = later(
+      await startTestSidecar({ 'token-file': fx.dir.tokenFile, 'sts-endpoint': relay.endpoint }),
+    );
     await sc.sidecar.ready;
     const before = await served(sc.endpoint);
     expect(relay.requests.map(webIdentityToken)).toEqual([first]);
-    const rotated = dir.writeToken(`${first.split('.').slice(0, 2).join('.')}.rotated-signature`);
+    const rotated = fx.dir.writeToken(`${first.split('.').slice(0, 2).join('.')}.rotated-signature`);
     await sc.sidecar.refresh();
     expect(relay.requests.map(webIdentityToken)).toEqual([first, rotated]);
     expect((await served(sc.endpoint)).AccessKeyId).not.toBe(before.AccessKeyId);
@@ -128,7 +122,9 @@ describe('sidecar with a real STS (moto)', () => {
     const relay: Relay = later(
       await startRelay(moto.endpoint, () => (relay.requests.length <= 3 ? THROTTLED : undefined)),
     );
-    const sc = later(await startTestSidecar({ 'token-file': dir.tokenFile, 'sts-endpoint': relay.endpoint }));
+    const sc = later(
+      await startTestSidecar({ 'token-file': fx.dir.tokenFile, 'sts-endpoint': relay.endpoint }),
+    );
     await sc.sidecar.ready;
     expect(relay.requests).toHaveLength(4);
     expect(await metric(sc.health, 'imds_emulator_sts_errors_total', { code: 'Throttling' })).toBe(3);
@@ -139,7 +135,9 @@ describe('sidecar with a real STS (moto)', () => {
   it('logs AccessDenied once with the likely fix and retries it slowly, not in a hot loop', async () => {
     const moto = later(await startMoto());
     const relay = later(await startRelay(moto.endpoint, () => ACCESS_DENIED));
-    const sc = later(await startTestSidecar({ 'token-file': dir.tokenFile, 'sts-endpoint': relay.endpoint }));
+    const sc = later(
+      await startTestSidecar({ 'token-file': fx.dir.tokenFile, 'sts-endpoint': relay.endpoint }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 2500));
     // humanMs is 1 s in tests (60 s by default): retries 0.5-1 s apart, so 3-6 calls in 2.5 s; the transient-error
     // backoff (100-400 ms in tests) would have made about ten.
@@ -153,17 +151,19 @@ describe('sidecar with a real STS (moto)', () => {
 
   it('an unreadable token file at refresh is logged with the fix while held credentials are served', async () => {
     const moto = later(await startMoto());
-    const sc = later(await startTestSidecar({ 'token-file': dir.tokenFile, 'sts-endpoint': moto.endpoint }));
+    const sc = later(
+      await startTestSidecar({ 'token-file': fx.dir.tokenFile, 'sts-endpoint': moto.endpoint }),
+    );
     await sc.sidecar.ready;
     const before = await served(sc.endpoint);
-    unlinkSync(dir.tokenFile);
+    unlinkSync(fx.dir.tokenFile);
     await sc.sidecar.refresh();
     const error = sc.logs().find((l) => l.level === 'error');
     expect(error).toMatchObject({
       code: 'TokenFileUnreadable',
       fix: expect.stringContaining('--token-file'),
     });
-    expect(String(error?.error)).toContain(dir.tokenFile);
+    expect(String(error?.error)).toContain(fx.dir.tokenFile);
     expect(await served(sc.endpoint)).toEqual(before);
   });
 });

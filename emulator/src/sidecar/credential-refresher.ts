@@ -5,7 +5,13 @@
  */
 import type { Logger } from '../common/logger';
 import { renderCredentials, type ServedCredentials } from './credentials-document';
-import { DEFAULT_RETRY, type RetryPolicy, renewDelay, retryDelay } from './refresh-policy';
+import {
+  DEFAULT_RETRY,
+  type RetryPolicy,
+  renewDelay,
+  retryDelay,
+  unusableExpiration,
+} from './refresh-policy';
 import type { FetchCredentials } from './sts';
 
 const UNTRUSTED_STS_CERTIFICATE =
@@ -43,6 +49,23 @@ export interface RefresherMetrics {
   stsError(code: string): void;
 }
 
+/** STS answered credentials that cannot be served (expired, about to, or no date): retried with backoff. */
+export class UnusableCredentialsError extends Error {
+  readonly code = 'StsCredentialsUnusable';
+}
+
+/** Timer hooks, so that a simulation can run many refreshers on a fake clock. */
+export interface RefresherTimers {
+  set(callback: () => void, delayMs: number): unknown;
+  clear(handle: unknown): void;
+}
+
+/** Real timers, unref'd: a pending renewal does not keep the process alive. */
+const NODE_TIMERS: RefresherTimers = {
+  set: (callback, delayMs) => setTimeout(callback, delayMs).unref(),
+  clear: (handle) => clearTimeout(handle as NodeJS.Timeout | undefined),
+};
+
 export interface RefresherOptions {
   readonly fetch: FetchCredentials;
   readonly accountId: string;
@@ -51,6 +74,8 @@ export interface RefresherOptions {
   readonly random?: () => number;
   readonly retry?: RetryPolicy;
   readonly metrics?: RefresherMetrics;
+  /** Default: Node's timers (with `now` they make a fake clock). */
+  readonly timers?: RefresherTimers;
 }
 
 /**
@@ -71,18 +96,20 @@ export class CredentialRefresher {
   private resolveReady!: () => void;
   private held: ServedCredentials | undefined;
   private inflight: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
   private failures = 0;
   private lastErrorCode: string | undefined;
   private stopped = false;
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly retry: RetryPolicy;
+  private readonly timers: RefresherTimers;
 
   constructor(private readonly options: RefresherOptions) {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.retry = options.retry ?? DEFAULT_RETRY;
+    this.timers = options.timers ?? NODE_TIMERS;
     this.ready = new Promise((resolve) => {
       this.resolveReady = resolve;
     });
@@ -104,23 +131,25 @@ export class CredentialRefresher {
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.timers.clear(this.timer);
   }
 
   private schedule(delayMs: number): void {
-    clearTimeout(this.timer);
+    this.timers.clear(this.timer);
     if (this.stopped) return;
-    this.timer = setTimeout(() => void this.refresh(), delayMs);
-    this.timer.unref();
+    this.timer = this.timers.set(() => void this.refresh(), delayMs);
   }
 
   private async attempt(): Promise<void> {
     const { log, metrics } = this.options;
-    clearTimeout(this.timer);
+    this.timers.clear(this.timer);
     metrics?.stsCall();
     try {
       const creds = await this.options.fetch();
       const obtainedAt = this.now();
+      // Checked before they replace what is held: an STS answer is not trusted to be fresh.
+      const unusable = unusableExpiration(obtainedAt, creds.expiration.getTime(), this.current()?.expiresAt);
+      if (unusable) throw new UnusableCredentialsError(unusable);
       this.held = renderCredentials(creds, this.options.accountId, obtainedAt);
       if (this.lastErrorCode)
         log.info({ after: this.lastErrorCode, failures: this.failures }, 'STS answers again');

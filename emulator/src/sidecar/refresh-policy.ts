@@ -10,6 +10,14 @@ export const MIN_SERVED_VALIDITY_MS = 30 * 60_000;
 export const RENEW_AT_REMAINING_MS = 40 * 60_000;
 /** Spread renewals of pods that started together, so they do not hit STS in the same second. */
 export const RENEW_JITTER_MS = 2 * 60_000;
+/** The shortest session STS issues (DurationSeconds 900, the sidecar's lowest --session-duration). */
+export const MIN_SESSION_MS = 15 * 60_000;
+/**
+ * Fresh credentials must have at least half of the shortest session left. A 900 s session arrives with its full
+ * 15 minutes (minus clock skew), so this refuses only stale answers or clocks that disagree by over 7.5 minutes. Its
+ * half-life renewal then comes after at least ~2.8 minutes: a misbehaving STS cannot drive a renewal loop.
+ */
+export const MIN_ACCEPTED_VALIDITY_MS = MIN_SESSION_MS / 2;
 
 export interface RetryPolicy {
   /** First retry delay after a transient failure; doubles per failure up to maxMs. */
@@ -38,6 +46,25 @@ export function renewDelay(now: number, obtainedAt: number, expiresAt: number, r
     lifetime - RENEW_AT_REMAINING_MS >= 5 * 60_000 ? RENEW_AT_REMAINING_MS : lifetime / 2;
   const jitter = Math.min(RENEW_JITTER_MS, (lifetime - remainingAtRenewal) / 4) * random;
   return Math.max(0, expiresAt - remainingAtRenewal - jitter - now);
+}
+
+/**
+ * Why credentials expiring at `expiresAt` (epoch ms, NaN when unparseable) must not be accepted, or undefined.
+ * `heldExpiresAt`: the expiry of valid credentials held now, which credentials expiring sooner must not replace.
+ */
+export function unusableExpiration(
+  now: number,
+  expiresAt: number,
+  heldExpiresAt?: number,
+): string | undefined {
+  if (!Number.isFinite(expiresAt)) return 'STS answered an Expiration that is not a date';
+  const left = expiresAt - now;
+  if (left <= 0) return `STS answered credentials that expired ${Math.round(-left / 1000)} s ago`;
+  if (left < MIN_ACCEPTED_VALIDITY_MS)
+    return `STS answered credentials valid for only ${Math.round(left / 1000)} s (fewer than ${MIN_ACCEPTED_VALIDITY_MS / 1000} s)`;
+  if (heldExpiresAt !== undefined && expiresAt < heldExpiresAt)
+    return 'STS answered credentials that expire before the ones held';
+  return undefined;
 }
 
 /**
