@@ -2,44 +2,20 @@
  * The compiled CLI as a process (`npm run build` first): flag errors, env configuration, SIGTERM drain, --wait-ready,
  * and that no secret reaches the logs.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { Agent, get } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
-import { collectOutput } from '../support/exec';
 import { type RunningMoto, startMoto, stopProcess } from '../support/moto';
 import { freePort } from '../support/ports';
 import { writeLocalhostTls } from '../support/tls';
 import { eventually, http, ROLE_ARN, served, type TempDir, tempDir } from './harness';
-
-const BIN = resolve(__dirname, '../../emulator/bin/imds-emulator.js');
-
-interface Proc {
-  readonly child: ChildProcess;
-  readonly output: () => { stdout: string; stderr: string };
-  readonly exited: Promise<{ code: number | null; at: number }>;
-}
-
-function start(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-  const clean: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('IMDS_EMULATOR_')) clean[k] = v;
-  const child = spawn(process.execPath, [BIN, 'sidecar', ...args], {
-    env: { ...clean, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output = collectOutput(child);
-  const exited = new Promise<{ code: number | null; at: number }>((done) =>
-    child.once('exit', (code) => done({ code, at: Date.now() })),
-  );
-  return { child, output, exited };
-}
+import { type SidecarProcess, startSidecarProcess } from './process';
 
 describe('imds-emulator sidecar (process)', () => {
-  const procs: Proc[] = [];
+  const procs: SidecarProcess[] = [];
   let dir: TempDir;
   const run = (args: string[], env: NodeJS.ProcessEnv = {}) => {
-    const proc = start(args, env);
+    const proc = startSidecarProcess(args, env);
     procs.push(proc);
     return proc;
   };

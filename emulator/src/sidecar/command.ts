@@ -4,7 +4,6 @@ import { Command, Option } from 'commander';
 import { addFlags, envName, optionKey } from '../common/flags';
 import { createLogger } from '../common/logger';
 import { ConfigError, integerFlag, parseSidecarConfig, type RawOptions, SIDECAR_FLAGS } from './config';
-import { flushIdleBytecodeSooner } from './idle-bytecode';
 import { waitReady } from './wait-ready';
 
 /** commander's camelCase option keys back to flag names. */
@@ -29,6 +28,9 @@ function checkTokenFile(path: string): void {
   }
 }
 
+/** Each starts the drain; a repeat is ignored. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+
 async function run(options: Record<string, unknown>): Promise<void> {
   const raw = rawOptions(options);
   if (options.waitReady) {
@@ -37,15 +39,17 @@ async function run(options: Record<string, unknown>): Promise<void> {
   }
   const config = parseSidecarConfig(raw);
   checkTokenFile(config.tokenFile);
-  // Here, not in startSidecar: V8 flags are process-wide, and tests run sidecars inside the test process.
-  flushIdleBytecodeSooner();
   const log = createLogger('sidecar', { level: config.logLevel });
   // Loaded only here: `--wait-ready` (a postStart hook) and the other commands do without the STS client and servers.
   const { startSidecar } = await import('./sidecar');
   const sidecar = await startSidecar(config, { log });
   let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
+  const shutdown = (signal: NodeJS.Signals) => {
+    // A repeated signal (an impatient runtime, a shell's ^C twice) must not cut the drain or requests in flight.
+    if (stopping) {
+      log.info({ signal }, 'already draining; signal ignored');
+      return;
+    }
     stopping = true;
     // The app in the same pod may still need credentials while it shuts down: keep answering for a while.
     log.info({ signal, drainSeconds: config.drainSeconds }, 'draining before exit');
@@ -63,8 +67,8 @@ async function run(options: Record<string, unknown>): Promise<void> {
       );
     }, config.drainSeconds * 1000);
   };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  // SIGHUP too: its default action would end the process at once, without the drain.
+  for (const signal of STOP_SIGNALS) process.on(signal, () => shutdown(signal));
 }
 
 export function sidecarCommand(): Command {
