@@ -65,8 +65,7 @@ export async function startSidecar(
       });
   const cap = options.maxConnections ?? processConnectionCap();
   const logShed = throttledShedLog(
-    (reason, count) =>
-      log.warn({ reason, count, cap, maxPipelined: MAX_PIPELINED }, SHED_MESSAGES[reason]),
+    (reason, count) => log.warn({ reason, count, cap, maxPipelined: MAX_PIPELINED }, SHED_MESSAGES[reason]),
     SHED_LOG_INTERVAL_MS,
   );
   const guard = new ConnectionGuard(cap, (reason) => {
@@ -74,7 +73,10 @@ export async function startSidecar(
     logShed(reason);
   });
   // The gauges read the refresher and the guard lazily, at scrape time.
-  const metrics = createMetrics(() => held.current()?.expiresAt, () => guard.size);
+  const metrics = createMetrics(
+    () => held.current()?.expiresAt,
+    () => guard.size,
+  );
   const held = new CredentialRefresher({
     fetch: sts.fetch,
     accountId: config.role.accountId,
