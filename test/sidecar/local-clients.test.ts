@@ -4,11 +4,11 @@
  * SIGTERM and a SIGHUP drain like one SIGTERM.
  */
 import { connectionCap, MAX_PIPELINED } from '../../emulator/src/sidecar/connections';
-import { type RunningMoto, startMoto, stopProcess } from '../support/moto';
+import { type RunningMoto, startMoto } from '../support/moto';
 import { freePort } from '../support/ports';
-import { CREDS_PATH, eventually, http, metric, ROLE_ARN, type TempDir, tempDir } from './harness';
+import { CREDS_PATH, eventually, http, metric, ROLE_ARN } from './harness';
 import { hoardConnections, pipelinedFlood, politeGet, politeGets } from './local-clients';
-import { type SidecarProcess, startSidecarProcess } from './process';
+import { sidecarProcesses } from './process';
 
 /** Bounds the wait for one answer (generous: two loaded cores), not a speed target. */
 const ANSWER_WITHIN_MS = 10000;
@@ -19,28 +19,19 @@ const NOFILE = 1024;
 
 describe('sidecar process and misbehaving local clients', () => {
   let moto: RunningMoto;
-  let dir: TempDir;
-  const procs: SidecarProcess[] = [];
   beforeAll(async () => {
     moto = await startMoto();
   });
   afterAll(() => moto?.stop());
-  beforeEach(() => {
-    dir = tempDir();
-    dir.writeToken();
-  });
-  afterEach(async () => {
-    await Promise.all(procs.splice(0).map((p) => stopProcess(p.child)));
-    dir.remove();
-  });
+  const processes = sidecarProcesses();
 
   async function readySidecar(env: NodeJS.ProcessEnv = {}, prefix: string[] = []) {
     const [port, healthPort] = [await freePort(), await freePort()];
-    const proc = startSidecarProcess(
+    const proc = processes.run(
       [],
       {
         IMDS_EMULATOR_ROLE_ARN: ROLE_ARN,
-        IMDS_EMULATOR_TOKEN_FILE: dir.tokenFile,
+        IMDS_EMULATOR_TOKEN_FILE: processes.dir.tokenFile,
         IMDS_EMULATOR_PORT: String(port),
         IMDS_EMULATOR_HEALTH_PORT: String(healthPort),
         IMDS_EMULATOR_STS_ENDPOINT: moto.endpoint,
@@ -48,7 +39,6 @@ describe('sidecar process and misbehaving local clients', () => {
       },
       prefix,
     );
-    procs.push(proc);
     const health = `http://127.0.0.1:${healthPort}`;
     await eventually(
       async () => (await http(`${health}/readyz`).catch(() => ({ status: 0 }))).status === 200,

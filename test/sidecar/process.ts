@@ -2,8 +2,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { collectOutput } from '../support/exec';
+import { stopProcess } from '../support/moto';
+import { type TempDir, tempDir } from './harness';
 
-export const BIN = resolve(__dirname, '../../emulator/bin/imds-emulator.js');
+const BIN = resolve(__dirname, '../../emulator/bin/imds-emulator.js');
 
 export interface SidecarProcess {
   readonly child: ChildProcess;
@@ -14,7 +16,7 @@ export interface SidecarProcess {
 }
 
 /** Starts `imds-emulator sidecar <args>`; `prefix` runs it under another command (e.g. `prlimit --nofile=…`). */
-export function startSidecarProcess(
+function startSidecarProcess(
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
   prefix: readonly string[] = [],
@@ -36,4 +38,36 @@ export function startSidecarProcess(
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
   return { child, output, exited, logs };
+}
+
+export interface SidecarProcesses {
+  /** This test's temp dir, with a service-account token in `tokenFile`. */
+  readonly dir: TempDir;
+  /** startSidecarProcess(), stopped after the test. */
+  run(args: readonly string[], env?: NodeJS.ProcessEnv, prefix?: readonly string[]): SidecarProcess;
+}
+
+/** Registers jest hooks: a fresh temp dir with a token before each test; every process stopped, the dir removed after. */
+export function sidecarProcesses(): SidecarProcesses {
+  const procs: SidecarProcess[] = [];
+  let dir: TempDir | undefined;
+  beforeEach(() => {
+    dir = tempDir();
+    dir.writeToken();
+  });
+  afterEach(async () => {
+    await Promise.all(procs.splice(0).map((p) => stopProcess(p.child)));
+    dir?.remove();
+  });
+  return {
+    get dir() {
+      if (dir === undefined) throw new Error('sidecarProcesses().dir is only set inside a test');
+      return dir;
+    },
+    run(args, env = {}, prefix = []) {
+      const proc = startSidecarProcess(args, env, prefix);
+      procs.push(proc);
+      return proc;
+    },
+  };
 }
