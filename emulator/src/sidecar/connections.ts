@@ -37,13 +37,14 @@ export function connectionCap(nofile: number | undefined): number {
   return Math.max(1, Math.min(MAX_CONNECTIONS, nofile - RESERVED_FDS));
 }
 
-/** Idle timeouts for tiny requests: a client that sends nothing for this long is closed. */
+/**
+ * Timeouts for tiny requests. Node checks the header and request timeouts every 30 s (its default
+ * connectionsCheckingInterval, kept: each check wakes an idle sidecar); the cap deals with hoarders meanwhile.
+ */
 export const SERVER_TIMEOUTS = {
   keepAliveTimeout: 5000,
   headersTimeout: 5000,
   requestTimeout: 5000,
-  // How often Node checks headersTimeout and requestTimeout; each check is one wake-up of an idle sidecar.
-  connectionsCheckingInterval: 5000,
 } as const;
 
 /** One cap on the open connections of several servers, and the pipelining bound on each connection. */

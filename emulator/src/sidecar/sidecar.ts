@@ -121,6 +121,7 @@ export async function startSidecar(
       httpTokens: config.httpTokens,
       region: config.region,
       stsEndpoint: config.stsEndpoint,
+      maxConnections: cap,
     },
     'sidecar started',
   );
