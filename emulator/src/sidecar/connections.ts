@@ -25,7 +25,10 @@ export const MAX_CONNECTIONS = 1024;
 /** Assumed when /proc/self/limits cannot be read: the usual soft limit. */
 export const DEFAULT_NOFILE = 1024;
 
-/** The soft "Max open files" limit from the text of /proc/self/limits; undefined if absent or unlimited. */
+/**
+ * The soft "Max open files" limit from the text of /proc/self/limits (Node has raised it to the hard limit at start);
+ * undefined if absent or unlimited.
+ */
 export function softNofile(limits: string | undefined): number | undefined {
   const match = /^Max open files\s+(\d+)\s/m.exec(limits ?? '');
   return match ? Number(match[1]) : undefined;
