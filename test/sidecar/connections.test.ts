@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
+import { resolve } from 'node:path';
 import {
   ConnectionGuard,
   connectionCap,
@@ -9,6 +10,9 @@ import {
   softNofile,
   throttledShedLog,
 } from '../../emulator/src/sidecar/connections';
+import { execOk } from '../support/exec';
+
+const COMPILED = resolve(__dirname, '../../emulator/lib/sidecar/connections.js');
 
 const LIMITS = `Limit                     Soft Limit           Hard Limit           Units
 Max processes             63459                63459                processes
@@ -26,10 +30,18 @@ describe('connection cap from the fd limit', () => {
   });
 
   it('keeps RESERVED_FDS free below the limit, never exceeds MAX_CONNECTIONS and admits at least one', () => {
-    expect(connectionCap(1024)).toBe(1024 - RESERVED_FDS);
-    expect(connectionCap(1_048_576)).toBe(MAX_CONNECTIONS);
+    expect(connectionCap(150)).toBe(150 - RESERVED_FDS);
+    expect(connectionCap(1024)).toBe(MAX_CONNECTIONS);
     expect(connectionCap(undefined)).toBe(MAX_CONNECTIONS);
     expect(connectionCap(10)).toBe(1);
+  });
+});
+
+describe('processConnectionCap (compiled, `npm run build` first)', () => {
+  it("follows the process's fd limit", async () => {
+    const script = `process.stdout.write(String(require(${JSON.stringify(COMPILED)}).processConnectionCap()))`;
+    const cap = await execOk('prlimit', ['--nofile=100:100', process.execPath, '-e', script]);
+    expect(Number(cap)).toBe(100 - RESERVED_FDS);
   });
 });
 

@@ -20,8 +20,11 @@ export const MAX_PIPELINED = 16;
 
 /** File descriptors kept for everything but client connections: stdio, epoll, listeners, STS, the token file. */
 export const RESERVED_FDS = 64;
-/** The cap whatever the fd limit: idle connections cost memory, and one pod's clients need a handful. */
-export const MAX_CONNECTIONS = 1024;
+/**
+ * The cap whatever the fd limit. One pod's clients need a handful (idle ones are closed for new ones at the cap), and
+ * a pipelining flood costs about 1.5 MB per connection while Node parses what it read (BENCHMARKS.md).
+ */
+export const MAX_CONNECTIONS = 128;
 /** Assumed when /proc/self/limits cannot be read: the usual soft limit. */
 export const DEFAULT_NOFILE = 1024;
 
