@@ -13,6 +13,8 @@ import {
 import { execOk } from '../support/exec';
 
 const COMPILED = resolve(__dirname, '../../emulator/lib/sidecar/connections.js');
+/** A soft fd limit low enough for the cap to follow it. */
+const SMALL_NOFILE = RESERVED_FDS + MAX_CONNECTIONS / 2;
 
 const LIMITS = `Limit                     Soft Limit           Hard Limit           Units
 Max processes             63459                63459                processes
@@ -30,7 +32,7 @@ describe('connection cap from the fd limit', () => {
   });
 
   it('keeps RESERVED_FDS free below the limit, never exceeds MAX_CONNECTIONS and admits at least one', () => {
-    expect(connectionCap(150)).toBe(150 - RESERVED_FDS);
+    expect(connectionCap(SMALL_NOFILE)).toBe(SMALL_NOFILE - RESERVED_FDS);
     expect(connectionCap(1024)).toBe(MAX_CONNECTIONS);
     expect(connectionCap(undefined)).toBe(MAX_CONNECTIONS);
     expect(connectionCap(10)).toBe(1);
@@ -40,8 +42,9 @@ describe('connection cap from the fd limit', () => {
 describe('processConnectionCap (compiled, `npm run build` first)', () => {
   it("follows the process's fd limit", async () => {
     const script = `process.stdout.write(String(require(${JSON.stringify(COMPILED)}).processConnectionCap()))`;
-    const cap = await execOk('prlimit', ['--nofile=100:100', process.execPath, '-e', script]);
-    expect(Number(cap)).toBe(100 - RESERVED_FDS);
+    const nofile = `--nofile=${SMALL_NOFILE}:${SMALL_NOFILE}`;
+    const cap = await execOk('prlimit', [nofile, process.execPath, '-e', script]);
+    expect(Number(cap)).toBe(SMALL_NOFILE - RESERVED_FDS);
   });
 });
 

@@ -21,10 +21,12 @@ export const MAX_PIPELINED = 16;
 /** File descriptors kept for everything but client connections: stdio, epoll, listeners, STS, the token file. */
 export const RESERVED_FDS = 64;
 /**
- * The cap whatever the fd limit. One pod's clients need a handful (idle ones are closed for new ones at the cap), and
- * a pipelining flood costs about 1.5 MB per connection while Node parses what it read (BENCHMARKS.md).
+ * The cap whatever the fd limit. One pod's clients need a handful (idle keep-alive connections close after 5 s, and
+ * at the cap the least recently used idle one is closed for a new one). A pipelining flood costs about 1.5 MB per
+ * connection while Node parses what it read, and all open connections can be read in one turn: 32 keeps that within
+ * reach of the sidecar's memory limit (BENCHMARKS.md).
  */
-export const MAX_CONNECTIONS = 128;
+export const MAX_CONNECTIONS = 32;
 /** Assumed when /proc/self/limits cannot be read: the usual soft limit. */
 export const DEFAULT_NOFILE = 1024;
 
