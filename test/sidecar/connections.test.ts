@@ -108,3 +108,54 @@ describe('ConnectionGuard on a loopback server', () => {
     }
   });
 });
+
+describe('ConnectionGuard at the cap with every connection busy', () => {
+  it('closes the least recently active connection and admits the new one', async () => {
+    const shed: ShedReason[] = [];
+    const guard = new ConnectionGuard(2, (reason) => shed.push(reason));
+    const server = createServer();
+    // '/stuck' is never answered: a connection with answers a client does not read stays busy the same way.
+    let stuck = 0;
+    server.on(
+      'request',
+      guard.watch(server, (req, res) => {
+        if (req.url === '/stuck') stuck++;
+        else res.end('ok');
+      }),
+    );
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const port = (server.address() as AddressInfo).port;
+    const busy = async () => {
+      const before = stuck;
+      const socket = connect(port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.resume();
+      socket.write('GET /stuck HTTP/1.1\r\nHost: h\r\n\r\n');
+      while (stuck === before) await new Promise((done) => setTimeout(done, 10));
+      return socket;
+    };
+    try {
+      const first = await busy();
+      const second = await busy();
+      const closed = new Promise((done) => first.once('close', done));
+      const answer = await new Promise<string>((done) => {
+        const socket = connect(port, '127.0.0.1');
+        socket.setEncoding('utf8');
+        socket.once('data', (chunk: string) => {
+          done(chunk);
+          socket.destroy();
+        });
+        socket.once('close', () => done('closed without an answer'));
+        socket.write('GET / HTTP/1.1\r\nHost: h\r\n\r\n');
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 200/);
+      await closed;
+      expect(shed).toEqual(['oldest_busy']);
+      expect(second.destroyed).toBe(false);
+      second.destroy();
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});

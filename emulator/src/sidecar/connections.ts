@@ -8,8 +8,8 @@ import type { RequestListener, Server } from 'node:http';
 import type { Socket } from 'node:net';
 
 /** Why a connection was closed by the sidecar rather than by its client. */
-export type ShedReason = 'oldest_idle' | 'at_limit' | 'pipelining';
-export const SHED_REASONS: readonly ShedReason[] = ['oldest_idle', 'at_limit', 'pipelining'];
+export type ShedReason = 'oldest_idle' | 'oldest_busy' | 'pipelining';
+export const SHED_REASONS: readonly ShedReason[] = ['oldest_idle', 'oldest_busy', 'pipelining'];
 
 /**
  * Requests a connection may have waiting for their answers to reach the socket. AWS SDKs send one request at a time;
@@ -92,24 +92,27 @@ export class ConnectionGuard {
     };
   }
 
+  /**
+   * A new connection is always admitted (it is likely the app's SDK, which connects per request): at the cap the least
+   * recently active idle connection is closed, or if none is idle the least recently active one, whose answers a
+   * client that does not read has left stuck.
+   */
   private admit(socket: Socket): void {
     if (this.open.size >= this.cap) {
-      const idle = this.leastRecentIdle();
-      if (idle === undefined) {
-        socket.destroy();
-        this.shed('at_limit');
-        return;
+      const idle = this.leastRecent(true);
+      const victim = idle ?? this.leastRecent(false);
+      if (victim !== undefined) {
+        this.open.delete(victim);
+        victim.destroy();
+        this.shed(idle ? 'oldest_idle' : 'oldest_busy');
       }
-      this.open.delete(idle);
-      idle.destroy();
-      this.shed('oldest_idle');
     }
     this.open.set(socket, { pending: 0 });
     socket.once('close', () => this.open.delete(socket));
   }
 
-  private leastRecentIdle(): Socket | undefined {
-    for (const [socket, { pending }] of this.open) if (pending === 0) return socket;
+  private leastRecent(idle: boolean): Socket | undefined {
+    for (const [socket, { pending }] of this.open) if (!idle || pending === 0) return socket;
     return undefined;
   }
 }

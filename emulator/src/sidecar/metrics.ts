@@ -62,8 +62,8 @@ export function createMetrics(
   const shed = new Counter({
     name: 'imds_emulator_connections_shed_total',
     help:
-      'Connections the sidecar closed to keep answering: oldest_idle (closed for a new one at the cap), ' +
-      'at_limit (a new one refused at the cap, none idle), pipelining (too many unanswered pipelined requests)',
+      'Connections the sidecar closed to keep answering: oldest_idle and oldest_busy (closed for a new one at the ' +
+      'cap), pipelining (too many unanswered pipelined requests)',
     labelNames: ['reason'],
     registers: [registry],
   });

@@ -44,7 +44,7 @@ const SHED_LOG_INTERVAL_MS = 10_000;
 
 const SHED_MESSAGES: Record<ShedReason, string> = {
   oldest_idle: 'connection cap reached: closed the least recently used idle connections for new ones',
-  at_limit: 'connection cap reached and no connection idle: closed new connections',
+  oldest_busy: 'connection cap reached, none idle: closed the least recently active connections for new ones',
   pipelining: 'closed connections with too many pipelined requests not answered yet',
 };
 
