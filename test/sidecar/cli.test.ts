@@ -2,56 +2,18 @@
  * The compiled CLI as a process (`npm run build` first): flag errors, env configuration, SIGTERM drain, --wait-ready,
  * and that no secret reaches the logs.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { Agent, get } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
-import { collectOutput } from '../support/exec';
 import { type RunningMoto, startMoto, stopProcess } from '../support/moto';
 import { freePort } from '../support/ports';
 import { writeLocalhostTls } from '../support/tls';
-import { eventually, http, ROLE_ARN, served, type TempDir, tempDir } from './harness';
-
-const BIN = resolve(__dirname, '../../emulator/bin/imds-emulator.js');
-
-interface Proc {
-  readonly child: ChildProcess;
-  readonly output: () => { stdout: string; stderr: string };
-  readonly exited: Promise<{ code: number | null; at: number }>;
-}
-
-function start(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-  const clean: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('IMDS_EMULATOR_')) clean[k] = v;
-  const child = spawn(process.execPath, [BIN, 'sidecar', ...args], {
-    env: { ...clean, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output = collectOutput(child);
-  const exited = new Promise<{ code: number | null; at: number }>((done) =>
-    child.once('exit', (code) => done({ code, at: Date.now() })),
-  );
-  return { child, output, exited };
-}
+import { eventually, http, ROLE_ARN, served } from './harness';
+import { sidecarProcesses } from './process';
 
 describe('imds-emulator sidecar (process)', () => {
-  const procs: Proc[] = [];
-  let dir: TempDir;
-  const run = (args: string[], env: NodeJS.ProcessEnv = {}) => {
-    const proc = start(args, env);
-    procs.push(proc);
-    return proc;
-  };
-
-  beforeEach(() => {
-    dir = tempDir();
-    dir.writeToken();
-  });
-  afterEach(async () => {
-    await Promise.all(procs.splice(0).map((p) => stopProcess(p.child)));
-    dir.remove();
-  });
+  const fx = sidecarProcesses();
+  const run = fx.run;
 
   it.each([
     [
@@ -68,7 +30,7 @@ describe('imds-emulator sidecar (process)', () => {
     ],
     [['--role-arn', ROLE_ARN, '--no-such-flag'], /unknown option '--no-such-flag'/],
   ])('%j exits non-zero naming what to fix', async (args, message) => {
-    const proc = run([...args, ...(args.includes('--token-file') ? [] : ['--token-file', dir.tokenFile])]);
+    const proc = run([...args, ...(args.includes('--token-file') ? [] : ['--token-file', fx.dir.tokenFile])]);
     const { code } = await proc.exited;
     expect(code).not.toBe(0);
     expect(proc.output().stderr).toMatch(message);
@@ -80,7 +42,7 @@ describe('imds-emulator sidecar (process)', () => {
     await new Promise<void>((done) => busy.listen(0, '127.0.0.1', done));
     const port = (busy.address() as AddressInfo).port;
     try {
-      const proc = run(['--role-arn', ROLE_ARN, '--token-file', dir.tokenFile, '--port', String(port)]);
+      const proc = run(['--role-arn', ROLE_ARN, '--token-file', fx.dir.tokenFile, '--port', String(port)]);
       expect((await proc.exited).code).toBe(2);
       expect(proc.output().stderr).toContain(`--port: cannot listen on 127.0.0.1 port ${port} (EADDRINUSE)`);
     } finally {
@@ -102,12 +64,19 @@ describe('imds-emulator sidecar (process)', () => {
   });
 
   it('reaches an HTTPS STS whose CA is in NODE_EXTRA_CA_CERTS, and names the TLS error without it', async () => {
-    const tls = await writeLocalhostTls(dir.path);
+    const tls = await writeLocalhostTls(fx.dir.path);
     const moto = await startMoto({ tls });
     try {
       const sidecar = async (extra: NodeJS.ProcessEnv) => {
         const [port, healthPort] = [await freePort(), await freePort()];
-        const args = ['--role-arn', ROLE_ARN, '--token-file', dir.tokenFile, '--sts-endpoint', moto.endpoint];
+        const args = [
+          '--role-arn',
+          ROLE_ARN,
+          '--token-file',
+          fx.dir.tokenFile,
+          '--sts-endpoint',
+          moto.endpoint,
+        ];
         const env = { IMDS_EMULATOR_PORT: String(port), IMDS_EMULATOR_HEALTH_PORT: String(healthPort) };
         return { health: `http://127.0.0.1:${healthPort}`, proc: run(args, { ...env, ...extra }) };
       };
@@ -139,10 +108,10 @@ describe('imds-emulator sidecar (process)', () => {
 
     it('serves, drains for --drain-seconds after SIGTERM, exits 0, and never logs a secret', async () => {
       const [port, healthPort] = [await freePort(), await freePort()];
-      const token = dir.writeToken();
+      const token = fx.dir.writeToken();
       const proc = run([], {
         IMDS_EMULATOR_ROLE_ARN: ROLE_ARN,
-        IMDS_EMULATOR_TOKEN_FILE: dir.tokenFile,
+        IMDS_EMULATOR_TOKEN_FILE: fx.dir.tokenFile,
         IMDS_EMULATOR_PORT: String(port),
         IMDS_EMULATOR_HEALTH_PORT: String(healthPort),
         IMDS_EMULATOR_STS_ENDPOINT: moto.endpoint,
@@ -201,7 +170,7 @@ describe('imds-emulator sidecar (process)', () => {
         '--role-arn',
         ROLE_ARN,
         '--token-file',
-        dir.tokenFile,
+        fx.dir.tokenFile,
         '--port',
         String(port),
         '--health-port',

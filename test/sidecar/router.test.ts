@@ -1,6 +1,12 @@
-import type { IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { renderCredentials } from '../../emulator/src/sidecar/credentials-document';
-import { createImdsRouter, type ImdsResponse, type ImdsState } from '../../emulator/src/sidecar/imds-router';
+import {
+  createImdsRouter,
+  type ImdsRequest,
+  type ImdsResponse,
+  type ImdsState,
+} from '../../emulator/src/sidecar/imds-router';
 import { ImdsTokens } from '../../emulator/src/sidecar/imds-tokens';
 import { imdsRequest } from '../../emulator/src/sidecar/servers';
 
@@ -182,16 +188,39 @@ describe('IMDS router: IMDSv2 rules', () => {
   });
 });
 
-describe('IMDS headers of a Node request', () => {
-  const request = (rawHeaders: string[]) =>
-    imdsRequest({ method: 'GET', url: '/x', rawHeaders } as unknown as IncomingMessage);
+/** imdsRequest() of the request that Node's HTTP server parses from `head` (request line and header lines). */
+async function parsed(headerLines: string[]): Promise<ImdsRequest> {
+  let seen: ImdsRequest | undefined;
+  const server = createServer((req, res) => {
+    seen = imdsRequest(req);
+    res.end();
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  try {
+    const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    socket.end(['GET /x HTTP/1.1', 'Host: h', 'Connection: close', ...headerLines, '', ''].join('\r\n'));
+    socket.resume();
+    await new Promise((done) => socket.once('close', done));
+  } finally {
+    server.close();
+  }
+  if (seen === undefined) throw new Error('the server saw no request');
+  return seen;
+}
 
-  it('picks the token, the TTL and the presence of X-Forwarded-For', () => {
+describe('IMDS headers of a request parsed by Node', () => {
+  it('picks the token, the TTL and the presence of X-Forwarded-For', async () => {
     expect(
-      request(['Host', 'h', 'x-aws-ec2-metadata-token', 'abc', 'x-aws-ec2-metadata-token-ttl-seconds', '60']),
-    ).toEqual({ method: 'GET', url: '/x', forwarded: false, token: 'abc', ttl: '60' });
-    expect(request(['x-forwarded-for', '10.0.0.1']).forwarded).toBe(true);
-    expect(request([])).toEqual({
+      await parsed(['x-aws-ec2-metadata-token: abc', 'x-aws-ec2-metadata-token-ttl-seconds: 60']),
+    ).toEqual({
+      method: 'GET',
+      url: '/x',
+      forwarded: false,
+      token: 'abc',
+      ttl: '60',
+    });
+    expect((await parsed(['x-forwarded-for: 10.0.0.1'])).forwarded).toBe(true);
+    expect(await parsed([])).toEqual({
       method: 'GET',
       url: '/x',
       forwarded: false,
@@ -200,37 +229,36 @@ describe('IMDS headers of a Node request', () => {
     });
   });
 
-  it('matches header names in any case, as HTTP requires', () => {
+  it('matches header names in any case, as HTTP requires', async () => {
     expect(
-      request([
-        'X-Aws-Ec2-Metadata-Token',
-        'abc',
-        'X-AWS-EC2-METADATA-TOKEN-TTL-SECONDS',
-        '5',
-        'X-Forwarded-For',
-        '1.2.3.4',
+      await parsed([
+        'X-Aws-Ec2-Metadata-Token: abc',
+        'X-AWS-EC2-METADATA-TOKEN-TTL-SECONDS: 5',
+        'X-Forwarded-For: 1.2.3.4',
       ]),
     ).toEqual({ method: 'GET', url: '/x', forwarded: true, token: 'abc', ttl: '5' });
   });
 
-  it('joins a repeated header with ", " as Node does, so a doubled token or TTL is not taken as valid', () => {
-    const twice = request([
-      'x-aws-ec2-metadata-token',
-      'a',
-      'X-aws-ec2-metadata-token',
-      'b',
-      'x-aws-ec2-metadata-token-ttl-seconds',
-      '60',
-      'x-aws-ec2-metadata-token-ttl-seconds',
-      '60',
+  it('joins a repeated header with ", ", so a doubled token or TTL is not taken as valid', async () => {
+    const twice = await parsed([
+      'x-aws-ec2-metadata-token: a',
+      'X-aws-ec2-metadata-token: b',
+      'x-aws-ec2-metadata-token-ttl-seconds: 60',
+      'x-aws-ec2-metadata-token-ttl-seconds: 60',
     ]);
     expect([twice.token, twice.ttl]).toEqual(['a, b', '60, 60']);
     expect(ImdsTokens.parseTtl(twice.ttl)).toBeUndefined();
+    const { call, token } = setup();
+    expect(
+      call('GET', '/latest/meta-data/iam/security-credentials/my-role', {
+        'x-aws-ec2-metadata-token': `${token()}, ${token()}`,
+      }).status,
+    ).toBe(401);
   });
 
-  it('ignores headers whose names only share a length or a prefix with the IMDS ones', () => {
+  it('ignores headers whose names only share a prefix with the IMDS ones', async () => {
     expect(
-      request(['x-forwarded-fox', '1', 'x-aws-ec2-metadata-tokens', 'z', 'x-aws-ec2-metadata-toke', 'y']),
+      await parsed(['x-forwarded-fox: 1', 'x-aws-ec2-metadata-tokens: z', 'x-aws-ec2-metadata-toke: y']),
     ).toEqual({ method: 'GET', url: '/x', forwarded: false, token: undefined, ttl: undefined });
   });
 });

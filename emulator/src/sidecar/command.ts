@@ -5,7 +5,6 @@ import { Command } from 'commander';
 import { flagError, parseFlags, type RawFlags, withFlags } from '../common/flags';
 import { createLogger } from '../common/logger';
 import { parseSidecarConfig } from './config';
-import { flushIdleBytecodeSooner } from './idle-bytecode';
 import { waitReady } from './wait-ready';
 
 function checkTokenFile(path: string): void {
@@ -20,6 +19,9 @@ function checkTokenFile(path: string): void {
   }
 }
 
+/** Each starts the drain; a repeat is ignored. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+
 async function run(raw: RawFlags): Promise<void> {
   // A postStart hook passes only --health-port: the other flags, --role-arn included, are not there to check.
   const { waitReady: wait, healthPort } = parseFlags(
@@ -32,15 +34,17 @@ async function run(raw: RawFlags): Promise<void> {
   }
   const config = parseSidecarConfig(raw);
   checkTokenFile(config.tokenFile);
-  // Here, not in startSidecar: V8 flags are process-wide, and tests run sidecars inside the test process.
-  flushIdleBytecodeSooner();
   const log = createLogger('sidecar', { level: config.logLevel });
   // Loaded only here: `--wait-ready` (a postStart hook) and the other commands do without the STS client and servers.
   const { startSidecar } = await import('./sidecar');
   const sidecar = await startSidecar(config, { log });
   let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
+  const shutdown = (signal: NodeJS.Signals) => {
+    // A repeated signal (an impatient runtime, a shell's ^C twice) must not cut the drain or requests in flight.
+    if (stopping) {
+      log.info({ signal }, 'already draining; signal ignored');
+      return;
+    }
     stopping = true;
     // The app in the same pod may still need credentials while it shuts down: keep answering for a while.
     log.info({ signal, drainSeconds: config.drainSeconds }, 'draining before exit');
@@ -58,8 +62,8 @@ async function run(raw: RawFlags): Promise<void> {
       );
     }, config.drainSeconds * 1000);
   };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  // SIGHUP too: its default action would end the process at once, without the drain.
+  for (const signal of STOP_SIGNALS) process.on(signal, () => shutdown(signal));
 }
 
 export function sidecarCommand(): Command {

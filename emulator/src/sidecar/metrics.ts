@@ -1,5 +1,6 @@
 /** Prometheus metrics of one sidecar, in its own registry (no global state). */
 import { Counter, Gauge, Registry } from 'prom-client';
+import { SHED_REASONS, type ShedReason } from './connections';
 import type { RefresherMetrics } from './credential-refresher';
 import type { PathClass } from './imds-router';
 
@@ -7,13 +8,18 @@ export interface SidecarMetrics extends RefresherMetrics {
   readonly registry: Registry;
   /** `v2`: the request was a token PUT or carried a token. */
   request(pathClass: PathClass, status: number, v2: boolean): void;
+  connectionShed(reason: ShedReason): void;
 }
 
 const PATH_CLASSES: readonly PathClass[] = ['token', 'list', 'credentials', 'other'];
 
-/** `expiresAt` reports the epoch ms at which the held credentials expire, or undefined when none are held. */
+/**
+ * `expiresAt` reports the epoch ms at which the held credentials expire, or undefined when none are held;
+ * `openConnections` the connections open on the sidecar's servers.
+ */
 export function createMetrics(
   expiresAt: () => number | undefined,
+  openConnections: () => number,
   now: () => number = Date.now,
 ): SidecarMetrics {
   const registry = new Registry();
@@ -53,6 +59,23 @@ export function createMetrics(
       this.set(at === undefined ? 0 : Math.max(0, (at - now()) / 1000));
     },
   });
+  const shed = new Counter({
+    name: 'imds_emulator_connections_shed_total',
+    help:
+      'Connections the sidecar closed to keep answering: oldest_idle and oldest_busy (closed for a new one at the ' +
+      'cap), pipelining (too many unanswered pipelined requests)',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  for (const reason of SHED_REASONS) shed.inc({ reason }, 0);
+  new Gauge({
+    name: 'imds_emulator_connections_open',
+    help: 'Client connections open on the IMDS and health servers (they share one cap below the fd limit)',
+    registers: [registry],
+    collect() {
+      this.set(openConnections());
+    },
+  });
   return {
     registry,
     request(pathClass, status, v2) {
@@ -67,5 +90,6 @@ export function createMetrics(
     },
     stsCall: () => stsCalls.inc(),
     stsError: (code) => stsErrors.inc({ code }),
+    connectionShed: (reason) => shed.inc({ reason }),
   };
 }

@@ -1,6 +1,13 @@
 /** Wires the sidecar together: STS fetcher, refresher, router, metrics and the two servers. */
 import { createLogger, type Logger } from '../common/logger';
 import type { SidecarConfig } from './config';
+import {
+  ConnectionGuard,
+  MAX_PIPELINED,
+  processConnectionCap,
+  type ShedReason,
+  throttledShedLog,
+} from './connections';
 import { CredentialRefresher } from './credential-refresher';
 import { createImdsRouter } from './imds-router';
 import { ImdsTokens } from './imds-tokens';
@@ -8,7 +15,6 @@ import { createMetrics } from './metrics';
 import type { RetryPolicy } from './refresh-policy';
 import { startHealthServer, startImdsServer } from './servers';
 import { type FetchCredentials, stsFetcher } from './sts';
-import { pinTickObjectShape } from './tick-shape-pin';
 
 export interface RunningSidecar {
   readonly imdsPort: number;
@@ -29,15 +35,24 @@ export interface SidecarOptions {
   /** Replaces the STS client (tests). */
   readonly fetch?: FetchCredentials;
   readonly retry?: RetryPolicy;
+  /** Cap on open client connections; default: from the process's fd limit (processConnectionCap). */
+  readonly maxConnections?: number;
 }
+
+/** At most one shedding line per reason this often; the metric counts every connection. */
+const SHED_LOG_INTERVAL_MS = 10_000;
+
+const SHED_MESSAGES: Record<ShedReason, string> = {
+  oldest_idle: 'connection cap reached: closed the least recently used idle connections for new ones',
+  oldest_busy: 'connection cap reached, none idle: closed the least recently active connections for new ones',
+  pipelining: 'closed connections with too many pipelined requests not answered yet',
+};
 
 export async function startSidecar(
   config: SidecarConfig,
   options: SidecarOptions = {},
 ): Promise<RunningSidecar> {
   const log = options.log ?? createLogger('sidecar', { level: config.logLevel });
-  if (pinTickObjectShape() === undefined)
-    log.debug('no tick object seen through async_hooks; GETs may cost more CPU after idling');
   const sts = options.fetch
     ? { fetch: options.fetch, destroy: () => undefined }
     : stsFetcher({
@@ -48,8 +63,20 @@ export async function startSidecar(
         region: config.region,
         endpoint: config.stsEndpoint,
       });
-  // The gauge reads the refresher lazily, at scrape time.
-  const metrics = createMetrics(() => held.current()?.expiresAt);
+  const cap = options.maxConnections ?? processConnectionCap();
+  const logShed = throttledShedLog(
+    (reason, count) => log.warn({ reason, count, cap, maxPipelined: MAX_PIPELINED }, SHED_MESSAGES[reason]),
+    SHED_LOG_INTERVAL_MS,
+  );
+  const guard = new ConnectionGuard(cap, (reason) => {
+    metrics.connectionShed(reason);
+    logShed(reason);
+  });
+  // The gauges read the refresher and the guard lazily, at scrape time.
+  const metrics = createMetrics(
+    () => held.current()?.expiresAt,
+    () => guard.size,
+  );
   const held = new CredentialRefresher({
     fetch: sts.fetch,
     accountId: config.role.accountId,
@@ -65,7 +92,7 @@ export async function startSidecar(
     now: Date.now,
   });
   let draining = false;
-  const imds = await startImdsServer(config.port, route, metrics, log);
+  const imds = await startImdsServer(config.port, route, metrics, guard, log);
   let health: Awaited<ReturnType<typeof startHealthServer>>;
   try {
     health = await startHealthServer(
@@ -73,9 +100,10 @@ export async function startSidecar(
       {
         ready: () => !draining && held.current() !== undefined,
         reason: () =>
-          draining ? 'draining after SIGTERM' : 'no valid credentials from STS yet, see the log',
+          draining ? 'draining after a stop signal' : 'no valid credentials from STS yet, see the log',
       },
       metrics,
+      guard,
       log,
     );
   } catch (err) {
@@ -93,6 +121,7 @@ export async function startSidecar(
       httpTokens: config.httpTokens,
       region: config.region,
       stsEndpoint: config.stsEndpoint,
+      maxConnections: cap,
     },
     'sidecar started',
   );

@@ -1,0 +1,145 @@
+/**
+ * Keeps the sidecar answering a well-behaved client (the app's SDK) while other clients misbehave: one cap on open
+ * connections across its servers, below the process's file-descriptor limit, and a bound on pipelined requests per
+ * connection.
+ */
+import { readFileSync } from 'node:fs';
+import type { RequestListener, Server } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** Why a connection was closed by the sidecar rather than by its client. */
+export type ShedReason = 'oldest_idle' | 'oldest_busy' | 'pipelining';
+export const SHED_REASONS: readonly ShedReason[] = ['oldest_idle', 'oldest_busy', 'pipelining'];
+
+/**
+ * Requests a connection may have waiting for their answers to reach the socket. AWS SDKs send one request at a time;
+ * a client that pipelines more and does not read the answers would otherwise hold the event loop and the sidecar's
+ * memory with thousands of queued responses.
+ */
+export const MAX_PIPELINED = 16;
+
+/** File descriptors kept for everything but client connections: stdio, epoll, listeners, STS, the token file. */
+export const RESERVED_FDS = 64;
+/**
+ * The cap whatever the fd limit. One pod's clients need a handful (idle keep-alive connections close after 5 s, and
+ * at the cap the least recently used idle one is closed for a new one). A pipelining flood costs about 1.5 MB per
+ * connection while Node parses what it read, and all open connections can be read in one turn: 32 keeps that within
+ * reach of the sidecar's memory limit (BENCHMARKS.md).
+ */
+export const MAX_CONNECTIONS = 32;
+/** Assumed when /proc/self/limits cannot be read: the usual soft limit. */
+export const DEFAULT_NOFILE = 1024;
+
+/**
+ * The soft "Max open files" limit from the text of /proc/self/limits (Node has raised it to the hard limit at start);
+ * undefined if absent or unlimited.
+ */
+export function softNofile(limits: string | undefined): number | undefined {
+  const match = /^Max open files\s+(\d+)\s/m.exec(limits ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+/** The connection cap for a process whose soft fd limit is `nofile` (undefined: unknown or unlimited). */
+export function connectionCap(nofile: number | undefined): number {
+  if (nofile === undefined) return MAX_CONNECTIONS;
+  return Math.max(1, Math.min(MAX_CONNECTIONS, nofile - RESERVED_FDS));
+}
+
+/**
+ * Timeouts for tiny requests. Node checks the header and request timeouts every 30 s (its default
+ * connectionsCheckingInterval, kept: each check wakes an idle sidecar); the cap deals with hoarders meanwhile.
+ */
+export const SERVER_TIMEOUTS = {
+  keepAliveTimeout: 5000,
+  headersTimeout: 5000,
+  requestTimeout: 5000,
+} as const;
+
+/** One cap on the open connections of several servers, and the pipelining bound on each connection. */
+export class ConnectionGuard {
+  /** Open connections, least recently active first, with their requests not answered yet. */
+  private readonly open = new Map<Socket, { pending: number }>();
+
+  constructor(
+    private readonly cap: number,
+    private readonly shed: (reason: ShedReason) => void,
+  ) {}
+
+  get size(): number {
+    return this.open.size;
+  }
+
+  /** Admits `server`'s connections under the cap; returns `handler` guarded against pipelining floods. */
+  watch(server: Server, handler: RequestListener): RequestListener {
+    server.on('connection', (socket: Socket) => this.admit(socket));
+    return (req, res) => {
+      const socket = req.socket;
+      const state = this.open.get(socket);
+      // Node goes on parsing a chunk it has read after its socket was closed: nothing to answer then.
+      if (state === undefined || socket.destroyed) return;
+      if (++state.pending > MAX_PIPELINED) {
+        socket.destroy();
+        this.shed('pipelining');
+        return;
+      }
+      // Most recently active last: the app's own connection is the last idle one to go.
+      this.open.delete(socket);
+      this.open.set(socket, state);
+      res.once('close', () => {
+        state.pending--;
+      });
+      handler(req, res);
+    };
+  }
+
+  /**
+   * A new connection is always admitted (it is likely the app's SDK, which connects per request): at the cap the least
+   * recently active idle connection is closed, or if none is idle the least recently active one, whose answers a
+   * client that does not read has left stuck.
+   */
+  private admit(socket: Socket): void {
+    if (this.open.size >= this.cap) {
+      const idle = this.leastRecent(true);
+      const victim = idle ?? this.leastRecent(false);
+      if (victim !== undefined) {
+        this.open.delete(victim);
+        victim.destroy();
+        this.shed(idle ? 'oldest_idle' : 'oldest_busy');
+      }
+    }
+    this.open.set(socket, { pending: 0 });
+    socket.once('close', () => this.open.delete(socket));
+  }
+
+  private leastRecent(idle: boolean): Socket | undefined {
+    for (const [socket, { pending }] of this.open) if (!idle || pending === 0) return socket;
+    return undefined;
+  }
+}
+
+/** The cap for this process, from its soft fd limit in /proc/self/limits (Linux), else from DEFAULT_NOFILE. */
+export function processConnectionCap(): number {
+  let limits: string | undefined;
+  try {
+    limits = readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    return connectionCap(DEFAULT_NOFILE);
+  }
+  return connectionCap(softNofile(limits));
+}
+
+/** Calls `log(reason, count)` for the first shed of a reason, then at most once per `intervalMs` with the count since. */
+export function throttledShedLog(
+  log: (reason: ShedReason, count: number) => void,
+  intervalMs: number,
+  now: () => number = Date.now,
+): (reason: ShedReason) => void {
+  const last = new Map<ShedReason, { at: number; unlogged: number }>();
+  return (reason) => {
+    const entry = last.get(reason);
+    if (entry === undefined || now() - entry.at >= intervalMs) {
+      log(reason, (entry?.unlogged ?? 0) + 1);
+      last.set(reason, { at: now(), unlogged: 0 });
+    } else entry.unlogged++;
+  };
+}
