@@ -32,7 +32,9 @@ export function resolutionPaths(location: string, name: string): string[] {
 /** "<package location> -> <optional dependency>" for each optional dependency with no locked entry it resolves to. */
 export function missingOptionalPackages(lock: Lockfile): string[] {
   if (lock.lockfileVersion === undefined || lock.lockfileVersion < 2 || !lock.packages) {
-    throw new Error(`lockfileVersion ${lock.lockfileVersion} has no "packages" map: regenerate with npm >= 7`);
+    throw new Error(
+      `lockfileVersion ${lock.lockfileVersion} has no "packages" map: regenerate with npm >= 7`,
+    );
   }
   const packages = lock.packages;
   const missing: string[] = [];

@@ -11,7 +11,10 @@ import { ROOT, releaseVersion } from './version';
 
 const outdir = resolve(process.argv[2] ?? join(ROOT, '.cache', 'release'));
 const chartDir = join(ROOT, 'charts', 'imds-emulator');
-const chart = yaml.parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as { version: string; appVersion: string };
+const chart = yaml.parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as {
+  version: string;
+  appVersion: string;
+};
 const version = releaseVersion();
 if (chart.version !== version || chart.appVersion !== version) {
   console.error(

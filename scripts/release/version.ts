@@ -8,7 +8,9 @@ import { join } from 'node:path';
 export const ROOT = join(__dirname, '..', '..');
 
 export function releaseVersion(): string {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'emulator', 'package.json'), 'utf8')) as { version?: string };
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'emulator', 'package.json'), 'utf8')) as {
+    version?: string;
+  };
   if (!pkg.version) throw new Error('emulator/package.json has no version');
   return pkg.version;
 }

@@ -19,9 +19,13 @@ describe('release version and chart package (npm run chart:package)', () => {
   });
 
   it('packages the chart with version, appVersion and image.tag all equal to the release version', () => {
-    const tgz = execFileSync(join(ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/release/package-chart.ts', out], {
-      cwd: ROOT,
-    })
+    const tgz = execFileSync(
+      join(ROOT, 'node_modules', '.bin', 'tsx'),
+      ['scripts/release/package-chart.ts', out],
+      {
+        cwd: ROOT,
+      },
+    )
       .toString()
       .trim();
     const version = releaseVersion();
@@ -30,6 +34,8 @@ describe('release version and chart package (npm run chart:package)', () => {
     expect([chart.version, chart.appVersion]).toEqual([version, version]);
     expect(yaml.parse(member(tgz, 'values.yaml')).image.tag).toBe(version);
     // helm itself accepts the package.
-    expect(execFileSync(join(ROOT, '.tools', 'helm3', 'helm'), ['lint', tgz]).toString()).toMatch(/0 chart\(s\) failed/);
+    expect(execFileSync(join(ROOT, '.tools', 'helm3', 'helm'), ['lint', tgz]).toString()).toMatch(
+      /0 chart\(s\) failed/,
+    );
   });
 });

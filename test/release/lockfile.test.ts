@@ -13,7 +13,9 @@ describe('package-lock.json completeness (check:lockfile)', () => {
   it("reports another platform's optional package that the lockfile lacks, as the lockfile before fc22167 did", () => {
     const lock = committed();
     delete lock.packages['node_modules/@biomejs/cli-darwin-arm64'];
-    expect(missingOptionalPackages(lock)).toEqual(['node_modules/@biomejs/biome -> @biomejs/cli-darwin-arm64']);
+    expect(missingOptionalPackages(lock)).toEqual([
+      'node_modules/@biomejs/biome -> @biomejs/cli-darwin-arm64',
+    ]);
   });
 
   it('accepts an optional package hoisted to an enclosing node_modules, and a workspace-local one', () => {
