@@ -14,7 +14,8 @@
 # Environment: IMAGE_ARCHES (default "amd64 arm64"), IMAGE_OUTPUT (the index archive, default
 # .cache/image/imds-emulator-<version>.oci.tar; the per-architecture archives are <IMAGE_OUTPUT without .oci.tar>-<arch>
 # .oci.tar), IMAGE_CACHE (cache directory, default ~/.cache/imds-emulator), IMAGE_SKIP_COMPILE=1 (use emulator/lib
-# as it is).
+# as it is), IMAGE_UPDATE_PACKAGES=1 (`npm run image:update-packages`: rebuild the Debian layer and accept its
+# package versions into packages.<arch>.lock, which a normal build checks them against).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -27,7 +28,8 @@ out=${IMAGE_OUTPUT:-$repo/.cache/image/imds-emulator-$version.oci.tar}
 export IMAGE_CACHE=$cache
 
 if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
-  SOURCE_DATE_EPOCH=$(git -C "$repo" log -1 --format=%ct -- emulator/image 2>/dev/null || true)
+  # The package locks are left out: updating one changes the Debian layer's content, not its definition.
+  SOURCE_DATE_EPOCH=$(git -C "$repo" log -1 --format=%ct -- emulator/image ':!emulator/image/packages.*.lock' 2>/dev/null || true)
   [ -n "$SOURCE_DATE_EPOCH" ] || SOURCE_DATE_EPOCH=$(git -C "$repo" log -1 --format=%ct)
 fi
 export SOURCE_DATE_EPOCH
@@ -75,19 +77,22 @@ for arch in "${arches[@]}"; do
     } | sha256sum | cut -c1-16
   )
   rootfs=$cache/rootfs-$DEBIAN_SUITE-$arch-$key.tar
-  if [ ! -f "$rootfs" ]; then
+  if [ ! -f "$rootfs" ] || [ ! -f "$rootfs.packages" ] || [ "${IMAGE_UPDATE_PACKAGES:-}" = 1 ]; then
     mkdir -p "$cache"
     # Concurrent builds each write their own partial file; the rename makes the cached layer appear whole.
     partial=$rootfs.$$.partial
     bash "$here/rootfs.sh" "$partial" "$arch" >"$work/rootfs.log" 2>&1 ||
-      { cat "$work/rootfs.log" >&2; rm -f "$partial"; exit 1; }
+      { cat "$work/rootfs.log" >&2; rm -f "$partial" "$partial.packages"; exit 1; }
+    mv "$partial.packages" "$rootfs.packages"
     mv "$partial" "$rootfs"
     # Only the current definition's layer is worth keeping.
-    find "$cache" -maxdepth 1 -name "rootfs-$DEBIAN_SUITE-$arch-*.tar" ! -path "$rootfs" -delete
+    find "$cache" -maxdepth 1 \( -name "rootfs-$DEBIAN_SUITE-$arch-*.tar" -o -name "rootfs-$DEBIAN_SUITE-$arch-*.tar.packages" \) \
+      ! -path "$rootfs" ! -path "$rootfs.packages" -delete
     step "$arch: debian layer (mmdebstrap)"
   else
     step "$arch: debian layer (cached)"
   fi
+  bash "$here/packages-lock.sh" "$rootfs.packages" "$here/packages.$arch.lock"
 
   # Layer 2.
   bash "$here/bundle.sh" "$work/app-$arch" "$arch"
