@@ -7,7 +7,9 @@ const { join } = require('node:path');
 const [layout, version, archive] = process.argv.slice(2);
 const blob = (digest) => JSON.parse(readFileSync(join(layout, 'blobs', ...digest.split(':')), 'utf8'));
 const top = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8'));
-const indexDescriptor = top.manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === version);
+const indexDescriptor = top.manifests.find(
+  (m) => m.annotations?.['org.opencontainers.image.ref.name'] === version,
+);
 const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 const images = {};
 for (const descriptor of blob(indexDescriptor.digest).manifests) {

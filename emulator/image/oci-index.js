@@ -31,7 +31,11 @@ if (mode === 'single') {
     return { ...descriptor, platform: { architecture: arch, os: 'linux' } };
   });
   const blob = Buffer.from(
-    JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: images }),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: images,
+    }),
   );
   const hex = createHash('sha256').update(blob).digest('hex');
   writeFileSync(join(layout, 'blobs', 'sha256', hex), blob);
