@@ -2,10 +2,12 @@
  * `npm run image` builds amd64 and arm64 into one OCI image index; each architecture's image passes the smoke check
  * (arm64 under qemu-user, binfmt from scripts/install-test-deps.sh). Needs root, podman, umoci, mmdebstrap.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadImage, podman, podmanTry } from '../e2e/support/podman';
+import { execOk } from '../support/exec';
 import { buildImage, type ImageBuild, imageSize, ociIndex, timed } from './support/builds';
 import { expectHelpAnswers, expectSidecarCredentials } from './support/smoke';
 
@@ -40,6 +42,18 @@ describe('npm run image', () => {
       expect(index.find((m) => m.platform.architecture === arch)?.digest).toBe(
         build.describe.images[arch].digest,
       );
+  });
+
+  it('is what `skopeo copy --all` (release.yml) copies as one multi-arch image', async () => {
+    const copy = join(work, 'skopeo-oci');
+    await execOk('skopeo', [
+      'copy',
+      '--all',
+      `oci-archive:${build.index}:${build.version}`,
+      `oci:${copy}:${build.version}`,
+    ]);
+    const copied = await execOk('skopeo', ['inspect', '--raw', `oci:${copy}:${build.version}`]);
+    expect(`sha256:${createHash('sha256').update(copied).digest('hex')}`).toBe(build.describe.index);
   });
 
   it('rebuilds to the same digests: per architecture, and the index', async () => {
