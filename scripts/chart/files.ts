@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENABLED_LABEL, ENABLED_VALUE, ROLE_ARN_ANNOTATION } from '@imds-emulator/contract';
 import * as yaml from 'yaml';
-import { DEFAULT_IMAGE_TAG } from '../../constructs/src';
+import { releaseVersion } from '../release/version';
 import { FIXTURES } from './fixtures';
 import { renderTemplates } from './templates';
 import { CHART_NAME, type Group, isGroup, type Leaf, VALUES_MODEL } from './values';
@@ -17,8 +17,8 @@ function chartYaml(): string {
     name: CHART_NAME,
     description: 'Per-pod EC2 instance metadata service (IMDS) for Kubernetes workload identity on AWS.',
     type: 'application',
-    version: DEFAULT_IMAGE_TAG,
-    appVersion: DEFAULT_IMAGE_TAG,
+    version: releaseVersion(),
+    appVersion: releaseVersion(),
     kubeVersion: '>=1.24.0-0',
     home: 'https://github.com/imds-emulator/imds-emulator',
     sources: ['https://github.com/imds-emulator/imds-emulator'],

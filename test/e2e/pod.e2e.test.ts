@@ -47,7 +47,7 @@ interface ClientResult {
 beforeAll(async () => {
   await timer.step('build image (npm run image)', async () => {
     const out = await execOk('bash', [join(repo, 'emulator/image/build.sh')], {
-      env: { ...process.env, IMAGE_OUTPUT: join(work, 'image.oci.tar') },
+      env: { ...process.env, IMAGE_ARCHES: 'amd64', IMAGE_OUTPUT: join(work, 'image.oci.tar') },
       timeoutMs: 900000,
     });
     process.stdout.write(out.replace(/^/gm, '  '));
@@ -59,7 +59,7 @@ beforeAll(async () => {
   );
   await timer.step('import both images into podman', async () => {
     imported.push(EMULATOR_IMAGE);
-    await loadImage(join(work, 'image.oci.tar'), EMULATOR_IMAGE);
+    await loadImage(join(work, 'image-amd64.oci.tar'), EMULATOR_IMAGE);
     imported.push(CLIENTS_IMAGE);
     // An imported root filesystem has no image config: PATH must be set, or podman exec finds nothing.
     await podman(['import', '-q', '--change', `ENV=${PATH_ENV}`, clientsRootfs, CLIENTS_IMAGE], 300000);
