@@ -30,6 +30,24 @@ export const QUANTITY = patternRule(
   '^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$',
 );
 
+/**
+ * CPU as the constructs (kplus `Cpu.millis()`/`Cpu.units()`) and the chart's values write it: whole millicores ("50m")
+ * or a plain number of cores ("1", "0.5"), both without leading or trailing zeros so they read back unchanged. A
+ * subset of {@link QUANTITY}.
+ */
+export const CPU = patternRule(
+  'a CPU amount in millicores or cores such as "50m", "1" or "0.5"',
+  '^((0|[1-9][0-9]*)m|(0|[1-9][0-9]*)(\\.[0-9]*[1-9])?)$',
+);
+/**
+ * Memory as the constructs (cdk8s `Size`) and the chart's values write it: a whole number of Ki, Mi, Gi, Ti or Pi (the
+ * constructs write the largest whole unit: "1024Mi" comes out as the same quantity "1Gi").
+ */
+export const MEMORY = patternRule(
+  'a memory size in Ki, Mi, Gi, Ti or Pi such as "64Mi"',
+  '^(0|[1-9][0-9]*)(Ki|Mi|Gi|Ti|Pi)$',
+);
+
 /** STS AssumeRoleWithWebIdentity DurationSeconds. */
 export const SESSION_DURATION = intRule(900, 43200);
 /** `expirationSeconds` of a projected service-account token: Kubernetes takes 600 s up to 2^32 s. */

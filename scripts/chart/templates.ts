@@ -30,6 +30,18 @@ interface Marker {
   readonly list?: boolean;
 }
 
+/**
+ * A free-form Kubernetes block, passed through with `toYaml`: its marker is the whole rendered value. `block`: a
+ * mapping key rendered only when the value is not empty; `entries`: entries merged into a mapping the construct also
+ * fills (the marker is one entry); `override`: replaces what the construct renders by default (its variants are
+ * merged under `{{- if }}`).
+ */
+interface BlockMarker {
+  readonly path: string;
+  readonly value: unknown;
+  readonly kind: 'block' | 'entries' | 'override';
+}
+
 const FULLNAME = `include "${CHART_NAME}.fullname" .`;
 const DIGEST = `sha256:${'e'.repeat(64)}`;
 
@@ -73,6 +85,16 @@ const MARKERS: Marker[] = [
     value: 'zzgroupzz.io',
     expr: '.Values.certificate.certManager.issuer.group',
   },
+  { path: 'logLevel', value: 'fatal', expr: '.Values.logLevel' },
+  {
+    path: 'namespacePolicy.enabled',
+    value: false,
+    find: 'namespace-policy=false',
+    text: 'namespace-policy={{ .Values.namespacePolicy.enabled }}',
+    expr: '.Values.namespacePolicy.enabled',
+  },
+  { path: 'sidecar.port', value: 41011, expr: 'int .Values.sidecar.port' },
+  { path: 'sidecar.healthPort', value: 41012, expr: 'int .Values.sidecar.healthPort' },
   { path: 'sidecar.mode', value: 'native', expr: '.Values.sidecar.mode' },
   { path: 'sidecar.region', value: 'zz-marker-1', expr: '.Values.sidecar.region' },
   { path: 'sidecar.httpTokens', value: 'required', expr: '.Values.sidecar.httpTokens' },
@@ -99,6 +121,49 @@ const MARKERS: Marker[] = [
   },
 ];
 
+const BLOCKS: BlockMarker[] = [
+  { path: 'imagePullSecrets', value: [{ name: 'zzpullsecretzz' }], kind: 'block' },
+  { path: 'nodeSelector', value: { zznodeselectorzz: 'zznodezz' }, kind: 'block' },
+  { path: 'tolerations', value: [{ key: 'zztolerationzz', operator: 'Exists' }], kind: 'block' },
+  {
+    path: 'affinity',
+    value: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: 'zzaffinityzz', operator: 'Exists' }] }],
+        },
+      },
+    },
+    kind: 'block',
+  },
+  { path: 'podAnnotations', value: { zzpodannotationzz: 'zzpodannotationvaluezz' }, kind: 'block' },
+  { path: 'serviceAccount.annotations', value: { zzsaannotationzz: 'zzsaannotationvaluezz' }, kind: 'block' },
+  { path: 'podLabels', value: { zzpodlabelzz: 'zzpodlabelvaluezz' }, kind: 'entries' },
+  {
+    path: 'topologySpreadConstraints',
+    value: [{ maxSkew: 3, topologyKey: 'zzspreadzz', whenUnsatisfiable: 'DoNotSchedule' }],
+    kind: 'override',
+  },
+];
+const SPREAD = BLOCKS.find((b) => b.kind === 'override')!;
+
+/** JSON with sorted keys, to compare a synthesized node with a block marker. */
+function canonical(node: unknown): string {
+  const sort = (n: unknown): unknown =>
+    Array.isArray(n)
+      ? n.map(sort)
+      : typeof n === 'object' && n !== null
+        ? Object.fromEntries(
+            Object.keys(n)
+              .sort()
+              .map((k) => [k, sort((n as Record<string, unknown>)[k])]),
+          )
+        : n;
+  return JSON.stringify(sort(node));
+}
+
+const helmPath = (path: string) => `.Values.${path}`;
+
 /** The issuer name marker selects a variant, so it is set per variant. */
 const ISSUER_NAME: Marker = {
   path: 'certificate.certManager.issuer.name',
@@ -124,7 +189,7 @@ function setPath(values: Values, path: string, value: unknown): Values {
 /** Replacement texts, shared by all variants so equal fields get equal tokens. */
 class Tokens {
   private readonly texts: string[] = [];
-  private readonly used = new Set<Marker>();
+  private readonly used = new Set<Marker | BlockMarker>();
 
   public token(text: string): string {
     let i = this.texts.indexOf(text);
@@ -134,9 +199,23 @@ class Tokens {
 
   /** Replaces every marked leaf of a synthesized object by a token. */
   public tokenize(node: unknown): unknown {
+    if (typeof node === 'object' && node !== null) {
+      const block = BLOCKS.find((b) => b.kind !== 'entries' && canonical(b.value) === canonical(node));
+      if (block) {
+        this.used.add(block);
+        return this.token(`${block.kind.toUpperCase()}:${helmPath(block.path)}`);
+      }
+    }
     if (Array.isArray(node)) return node.map((n) => this.tokenize(n));
     if (typeof node === 'object' && node !== null) {
-      return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, this.tokenize(v)]));
+      return Object.fromEntries(
+        Object.entries(node).map(([k, v]) => {
+          const entries = BLOCKS.find((b) => b.kind === 'entries' && k in (b.value as object));
+          if (!entries) return [k, this.tokenize(v)];
+          this.used.add(entries);
+          return [this.token(`ENTRIES:${helmPath(entries.path)}`), ''];
+        }),
+      );
     }
     if (typeof node === 'number') {
       const m = MARKERS.find((x) => x.number && x.value === node);
@@ -168,6 +247,16 @@ class Tokens {
         if (!match) return line;
         const replacement = this.texts[Number(match[1])];
         const indent = /^\s*/.exec(line)![0];
+        const [kind, expr] = replacement.split(':');
+        const key = /^\s*([^:]+): HELMSUBST/.exec(line)?.[1];
+        const toYaml = (value: string, pad: string) => `${pad}{{- toYaml ${value} | nindent ${pad.length} }}`;
+        if (kind === 'BLOCK') {
+          return [`{{- with ${expr} }}`, `${indent}${key}:`, toYaml('.', `${indent}  `), '{{- end }}'].join(
+            '\n',
+          );
+        }
+        if (kind === 'ENTRIES') return [`{{- with ${expr} }}`, toYaml('.', indent), '{{- end }}'].join('\n');
+        if (kind === 'OVERRIDE') return [`${indent}${key}:`, toYaml(expr, `${indent}  `)].join('\n');
         if (replacement.startsWith('{{- range')) {
           return replacement
             .split('\n')
@@ -185,15 +274,25 @@ class Tokens {
 
   /** Markers never found in the output mean the construct stopped using a value: the chart would silently lose it. */
   public unused(): string[] {
-    return [...MARKERS, ISSUER_NAME].filter((m) => !this.used.has(m)).map((m) => m.path ?? String(m.value));
+    return [...MARKERS, ISSUER_NAME, ...BLOCKS]
+      .filter((m) => !this.used.has(m))
+      .map((m) => m.path ?? String(m.value));
   }
 }
 
 function synthesize(values: Values, tokens: Tokens): Map<string, string> {
   const chart = Testing.chart();
+  const props = propsFromValues(values, {
+    fullname: 'zzfullnamezz',
+    namespace: 'zznamespacezz',
+    scope: chart,
+  });
   new ImdsEmulator(chart, 'imds-emulator', {
-    ...propsFromValues(values, { fullname: 'zzfullnamezz', namespace: 'zznamespacezz' }),
-    labels: { 'helm.sh/chart': 'zzchartzz', 'app.kubernetes.io/managed-by': 'zzservicezz' },
+    ...props,
+    metadata: {
+      ...props.metadata,
+      labels: { 'helm.sh/chart': 'zzchartzz', 'app.kubernetes.io/managed-by': 'zzservicezz' },
+    },
   });
   const out = new Map<string, string>();
   for (const obj of Testing.synth(chart)) {
@@ -207,10 +306,17 @@ function synthesize(values: Values, tokens: Tokens): Map<string, string> {
 /** The chart's templates, file name → content, generated from the construct. */
 export function renderTemplates(): Map<string, string> {
   let values = defaultValues();
-  for (const m of MARKERS) if (m.path) values = setPath(values, m.path, m.value);
+  for (const m of [...MARKERS, ...BLOCKS]) if (m.path) values = setPath(values, m.path, m.value);
   const tokens = new Tokens();
-  const variant = (mode: string, issuer: string) =>
-    synthesize(setPath(setPath(values, 'certificate.mode', mode), ISSUER_NAME.path!, issuer), tokens);
+  // Each certificate variant with the user's spread constraints and with the construct's default ones.
+  const variant = (mode: string, issuer: string) => {
+    const v = setPath(setPath(values, 'certificate.mode', mode), ISSUER_NAME.path!, issuer);
+    return mergeTemplates(
+      synthesize(v, tokens),
+      synthesize(setPath(v, SPREAD.path, []), tokens),
+      helmPath(SPREAD.path),
+    );
+  };
 
   const certManager = mergeTemplates(
     variant('certManager', String(ISSUER_NAME.value)),
