@@ -109,6 +109,12 @@ export const HTTP_URL = patternRule(
   '^https?://([A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+\\])' +
     `(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?(/${PRINTABLE}*)?$`,
 );
+/** A key of a ConfigMap or Secret (what Kubernetes allows: letters, digits, '-', '_' and '.'). */
+export const CONFIG_KEY = patternRule(
+  'a ConfigMap or Secret key (letters, digits, "-", "_" and ".", at most 253 characters)',
+  '^[-._a-zA-Z0-9]+$',
+  253,
+);
 /** Audience of a projected service-account token. */
 export const AUDIENCE = patternRule('a non-empty audience without spaces or quotes', `^${PRINTABLE}+$`);
 
