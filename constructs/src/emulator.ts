@@ -41,6 +41,7 @@ import {
 } from './enum-rules';
 import type { FailurePolicy, HttpTokens, LogLevel, SidecarMode } from './enums';
 import { resolveResources } from './quantity';
+import { type StsCaBundle, StsCaBundleSource } from './sts-ca-bundle';
 import { check } from './validate';
 
 /** Props of {@link ImdsEmulator}. Every prop is optional: `new ImdsEmulator(chart, 'imds-emulator')` installs it. */
@@ -126,6 +127,11 @@ export interface ImdsEmulatorProps {
   readonly sidecarMode?: SidecarMode;
   /** STS endpoint URL for every sidecar, e.g. a VPC endpoint. @default - the regional endpoint */
   readonly sidecarStsEndpoint?: string;
+  /**
+   * CA certificates the injected sidecars trust for `sidecarStsEndpoint` (a private endpoint's CA).
+   * @default - none: Node's own CAs, enough for the public STS endpoints
+   */
+  readonly sidecarStsCaBundle?: StsCaBundle;
   /** IMDS port of the injected sidecar (on the pod's loopback). @default 16925 */
   readonly sidecarPort?: number;
   /** Health port of the injected sidecar. @default 16926 */
@@ -273,6 +279,7 @@ export class ImdsEmulator extends Construct {
       ),
       tokenExpiration: seconds('sidecarTokenExpiration', TOKEN_EXPIRATION, this.sidecarTokenExpiration),
       stsEndpoint: props.sidecarStsEndpoint,
+      stsCaBundle: props.sidecarStsCaBundle,
       resources: sidecarResources,
     };
 
@@ -406,6 +413,7 @@ export class ImdsEmulator extends Construct {
 
   private webhookArgs(selfManaged: boolean, sidecar: SidecarFlags): string[] {
     const r = sidecar.resources;
+    const ca = sidecar.stsCaBundle;
     // Keyed by the contract's webhook flags: a flag renamed there is renamed here.
     const certFlags: Partial<Record<keyof typeof F, unknown>> = selfManaged
       ? {
@@ -436,6 +444,10 @@ export class ImdsEmulator extends Construct {
       sidecarCpuLimit: r.cpuLimit,
       sidecarMemoryLimit: r.memoryLimit,
       stsEndpoint: sidecar.stsEndpoint,
+      ...(ca && {
+        [ca.source === StsCaBundleSource.CONFIG_MAP ? 'stsCaBundleConfigmap' : 'stsCaBundleSecret']: ca.name,
+        stsCaBundleKey: ca.key,
+      }),
     };
     return [
       'webhook',
@@ -607,5 +619,6 @@ interface SidecarFlags {
   readonly defaultSessionDuration: number;
   readonly tokenExpiration: number;
   readonly stsEndpoint?: string;
+  readonly stsCaBundle?: StsCaBundle;
   readonly resources: Resources;
 }

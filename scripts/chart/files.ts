@@ -46,7 +46,9 @@ function schema(group: Group, root = true): Record<string, unknown> {
   const properties: Record<string, unknown> = Object.fromEntries(
     Object.entries(group.children).map(([k, n]) => [
       k,
-      isGroup(n) ? { description: n.doc, ...schema(n, false) } : { description: n.doc, ...n.schema },
+      isGroup(n)
+        ? { description: n.doc, ...schema(n, false), ...n.constraint }
+        : { description: n.doc, ...n.schema },
     ]),
   );
   // Helm gives a subchart the parent's `global` values: allowed, so the chart can be a dependency.

@@ -52,6 +52,7 @@ export const FIXTURES: Record<string, Values> = {
       tokenAudience: 'sts.amazonaws.com.cn',
       tokenExpiration: 1800,
       stsEndpoint: 'https://vpce-0123.sts.eu-west-1.vpce.amazonaws.com',
+      stsCaBundle: { configMap: 'corp-ca' },
     },
   },
   'fullname-override': { fullnameOverride: 'imds' },
@@ -84,7 +85,7 @@ export const FIXTURES: Record<string, Values> = {
   'webhook-settings': {
     logLevel: 'debug',
     namespacePolicy: { enabled: false },
-    sidecar: { port: 9080, healthPort: 9081 },
+    sidecar: { port: 9080, healthPort: 9081, stsCaBundle: { secret: 'corp-ca', key: 'bundle.pem' } },
     resources: { requests: { cpu: '0.25', memory: '1Gi' }, limits: { cpu: '2', memory: '2Gi' } },
   },
 };

@@ -24,8 +24,10 @@ interface Marker {
   readonly expr: string;
   /** Numbers are matched as whole numeric fields only. */
   readonly number?: boolean;
-  /** Optional value: the line carrying it is rendered only if `expr` is non-empty. */
+  /** Optional value: the line carrying it is rendered only if `expr` (or `when`) is non-empty. */
   readonly optional?: boolean;
+  /** The condition of an optional value's line, when not its own expression. */
+  readonly when?: string;
   /** A list value: the marker list item expands to one item per element. */
   readonly list?: boolean;
 }
@@ -44,6 +46,20 @@ interface BlockMarker {
 
 const FULLNAME = `include "${CHART_NAME}.fullname" .`;
 const DIGEST = `sha256:${'e'.repeat(64)}`;
+
+/** The CA bundle comes from a ConfigMap or a Secret: each is set in its own variant. */
+const CA_CONFIGMAP: Marker = {
+  path: 'sidecar.stsCaBundle.configMap',
+  value: 'zzcaconfigmapzz',
+  optional: true,
+  expr: '.Values.sidecar.stsCaBundle.configMap',
+};
+const CA_SECRET: Marker = {
+  path: 'sidecar.stsCaBundle.secret',
+  value: 'zzcasecretzz',
+  optional: true,
+  expr: '.Values.sidecar.stsCaBundle.secret',
+};
 
 const MARKERS: Marker[] = [
   { value: 'zzfullnamezz', expr: FULLNAME },
@@ -106,6 +122,15 @@ const MARKERS: Marker[] = [
     value: 'https://zzstszz',
     optional: true,
     expr: '.Values.sidecar.stsEndpoint',
+  },
+  CA_CONFIGMAP,
+  CA_SECRET,
+  {
+    path: 'sidecar.stsCaBundle.key',
+    value: 'zzcakeyzz',
+    optional: true,
+    when: `or ${CA_CONFIGMAP.expr} ${CA_SECRET.expr}`,
+    expr: '.Values.sidecar.stsCaBundle.key',
   },
   { path: 'sidecar.resources.requests.cpu', value: '121m', expr: '.Values.sidecar.resources.requests.cpu' },
   {
@@ -235,7 +260,9 @@ class Tokens {
     for (const m of found) text = text.split(m.find ?? String(m.value)).join(m.text ?? `{{ ${m.expr} }}`);
     const optional = found.find((m) => m.optional);
     const rendered = `"${text}"`;
-    return this.token(optional ? `{{- if ${optional.expr} }}\nLINE:${rendered}\n{{- end }}` : rendered);
+    return this.token(
+      optional ? `{{- if ${optional.when ?? optional.expr} }}\nLINE:${rendered}\n{{- end }}` : rendered,
+    );
   }
 
   /** Puts the Helm text back in place of the tokens of a YAML document. */
@@ -308,13 +335,20 @@ export function renderTemplates(): Map<string, string> {
   let values = defaultValues();
   for (const m of [...MARKERS, ...BLOCKS]) if (m.path) values = setPath(values, m.path, m.value);
   const tokens = new Tokens();
-  // Each certificate variant with the user's spread constraints and with the construct's default ones.
-  const variant = (mode: string, issuer: string) => {
-    const v = setPath(setPath(values, 'certificate.mode', mode), ISSUER_NAME.path!, issuer);
-    return mergeTemplates(
+  // Each certificate variant with the user's spread constraints and with the construct's default ones, with the CA
+  // bundle from a ConfigMap and from a Secret.
+  const bySpread = (v: Values) =>
+    mergeTemplates(
       synthesize(v, tokens),
       synthesize(setPath(v, SPREAD.path, []), tokens),
       helmPath(SPREAD.path),
+    );
+  const variant = (mode: string, issuer: string) => {
+    const v = setPath(setPath(values, 'certificate.mode', mode), ISSUER_NAME.path!, issuer);
+    return mergeTemplates(
+      bySpread(setPath(v, CA_SECRET.path!, '')),
+      bySpread(setPath(v, CA_CONFIGMAP.path!, '')),
+      CA_CONFIGMAP.expr,
     );
   };
 

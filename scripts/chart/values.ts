@@ -5,6 +5,7 @@
 import {
   AUDIENCE,
   CERTIFICATE_MODE,
+  CONFIG_KEY,
   CPU,
   DEFAULT_FAILURE_POLICY,
   DEFAULT_IMAGE_REPOSITORY,
@@ -43,7 +44,7 @@ import {
 } from '@imds-emulator/contract';
 import { Duration } from 'cdk8s';
 import type { ImagePullPolicy } from 'cdk8s-plus-27';
-import { Secret } from 'cdk8s-plus-27';
+import { ConfigMap, Secret } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import {
   CertificateMode,
@@ -53,6 +54,7 @@ import {
   type ImdsEmulatorProps,
   type LogLevel,
   type SidecarMode,
+  StsCaBundle,
   WebhookCertificate,
 } from '../../constructs/src';
 import { cpuOf, sizeOf } from '../../constructs/src/quantity';
@@ -70,6 +72,8 @@ export interface Leaf {
 export interface Group {
   readonly doc: string;
   readonly children: Record<string, Leaf | Group>;
+  /** A JSON Schema constraint across the children. */
+  readonly constraint?: Record<string, unknown>;
 }
 
 export function isGroup(n: Leaf | Group): n is Group {
@@ -278,6 +282,21 @@ export const VALUES_MODEL: Group = {
           WEBHOOK_FLAGS.sidecarHealthPort.default,
           'Health port of the injected sidecar.',
         ),
+        stsCaBundle: {
+          doc: "CA certificates (PEM) the sidecars trust for stsEndpoint, from a ConfigMap or a Secret in each opted-in pod's namespace (e.g. distributed by trust-manager); mounted into the sidecar and named by NODE_EXTRA_CA_CERTS.",
+          children: {
+            configMap: optional(DNS1123_SUBDOMAIN, 'Name of the ConfigMap. Empty: none.'),
+            secret: optional(DNS1123_SUBDOMAIN, 'Name of the Secret (not with configMap). Empty: none.'),
+            key: str(CONFIG_KEY, WEBHOOK_FLAGS.stsCaBundleKey.default, 'Key of the bundle.'),
+          },
+          // Not both a ConfigMap and a Secret.
+          constraint: {
+            not: {
+              properties: { configMap: { minLength: 1 }, secret: { minLength: 1 } },
+              required: ['configMap', 'secret'],
+            },
+          },
+        },
         resources: resources('Resources of each injected sidecar.', SIDECAR_RESOURCES),
       },
     },
@@ -346,6 +365,14 @@ export function propsFromValues(v: Values, ctx: RenderContext): ImdsEmulatorProp
     return Object.keys(value).length === 0 ? undefined : (JSON.parse(JSON.stringify(value)) as T);
   };
   const pullSecrets = get('imagePullSecrets') as { name: string }[];
+  const caConfigMap = optional('sidecar.stsCaBundle.configMap');
+  const caSecret = optional('sidecar.stsCaBundle.secret');
+  const caKey = s('sidecar.stsCaBundle.key');
+  const stsCaBundle = caConfigMap
+    ? StsCaBundle.fromConfigMap(ConfigMap.fromConfigMapName(ctx.scope, 'sts-ca-bundle', caConfigMap), caKey)
+    : caSecret
+      ? StsCaBundle.fromSecret(Secret.fromSecretName(ctx.scope, 'sts-ca-bundle', caSecret), caKey)
+      : undefined;
   const issuerName = optional('certificate.certManager.issuer.name');
   const issuer: CertManagerIssuer | undefined = issuerName
     ? {
@@ -389,6 +416,7 @@ export function propsFromValues(v: Values, ctx: RenderContext): ImdsEmulatorProp
     sidecarTokenAudience: s('sidecar.tokenAudience'),
     sidecarTokenExpiration: Duration.seconds(n('sidecar.tokenExpiration')),
     sidecarStsEndpoint: optional('sidecar.stsEndpoint'),
+    sidecarStsCaBundle: stsCaBundle,
     sidecarPort: n('sidecar.port'),
     sidecarHealthPort: n('sidecar.healthPort'),
     sidecarResources: res('sidecar.resources'),

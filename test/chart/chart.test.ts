@@ -97,6 +97,13 @@ describe.each(HELM_NAMES)('%s', (h) => {
     expect(normalize(fromHelm)).toEqual(normalize(constructObjects(RELEASE, NAMESPACE, values)));
   });
 
+  test("a parent chart's global values are allowed (the chart can be a subchart)", async () => {
+    const objects = await helmTemplate(h, RELEASE, NAMESPACE, {
+      global: { imageRegistry: 'registry.example' },
+    });
+    expect(normalize(objects)).toEqual(normalize(constructObjects(RELEASE, NAMESPACE, {})));
+  });
+
   test('kubeVersion: 1.24 and EKS-style versions render, 1.23 is refused', async () => {
     await expect(helmTemplate(h, 'r', 'ns', {}, ['--kube-version', 'v1.24.0'])).resolves.not.toHaveLength(0);
     await expect(
@@ -116,6 +123,10 @@ describe.each(HELM_NAMES)('%s', (h) => {
     ['region', { sidecar: { region: 'Europe' } }],
     ['excludedNamespaces', { webhook: { excludedNamespaces: ['Bad_NS'] } }],
     ['sessionDuration', { sidecar: { sessionDuration: 60 } }],
+    ['stsCaBundle', { sidecar: { stsCaBundle: { configMap: 'a', secret: 'b' } } }],
+    ['key', { sidecar: { stsCaBundle: { configMap: 'a', key: 'a/b' } } }],
+    ['memory', { resources: { limits: { memory: '1e9' } } }],
+    ['tolerations', { tolerations: { key: 'not-a-list' } }],
   ])('a bad value fails at render time through the schema, naming %s', async (key, values) => {
     const failure = helm(h, ['template', 'r', CHART, '-f', valuesFile(values)]);
     await expect(failure).rejects.toThrow("values don't meet the specifications of the schema");

@@ -1,5 +1,5 @@
 import { ApiObject, Chart, Duration, JsonPatch, Size, Testing } from 'cdk8s';
-import { Cpu, ImagePullPolicy, Secret } from 'cdk8s-plus-27';
+import { ConfigMap, Cpu, ImagePullPolicy, Secret } from 'cdk8s-plus-27';
 import {
   CertificateMode,
   FailurePolicy,
@@ -8,6 +8,7 @@ import {
   type ImdsEmulatorProps,
   LogLevel,
   SidecarMode,
+  StsCaBundle,
   WebhookCertificate,
 } from '../../constructs/src';
 
@@ -341,6 +342,37 @@ describe('ImdsEmulator props', () => {
       '--sts-endpoint=https://sts.example.test',
     ]);
     expect(args(synth().objects).some((a) => a.startsWith('--sts-endpoint'))).toBe(false);
+  });
+
+  test("sidecarStsCaBundle: a ConfigMap or Secret key becomes the webhook's --sts-ca-bundle-* flags", () => {
+    const chart = Testing.chart();
+    const fromConfigMap = StsCaBundle.fromConfigMap(ConfigMap.fromConfigMapName(chart, 'ca', 'corp-ca'));
+    new ImdsEmulator(chart, 'imds', { sidecarStsCaBundle: fromConfigMap });
+    expect(args(Testing.synth(chart))).toEqual(
+      expect.arrayContaining(['--sts-ca-bundle-configmap=corp-ca', '--sts-ca-bundle-key=ca.crt']),
+    );
+    const secretChart = Testing.chart();
+    const fromSecret = StsCaBundle.fromSecret(
+      Secret.fromSecretName(secretChart, 'ca', 'corp-ca'),
+      'bundle.pem',
+    );
+    new ImdsEmulator(secretChart, 'imds', { sidecarStsCaBundle: fromSecret });
+    const secretArgs = args(Testing.synth(secretChart));
+    expect(secretArgs).toEqual(
+      expect.arrayContaining(['--sts-ca-bundle-secret=corp-ca', '--sts-ca-bundle-key=bundle.pem']),
+    );
+    expect(secretArgs.some((a) => a.startsWith('--sts-ca-bundle-configmap'))).toBe(false);
+    expect(args(synth().objects).some((a) => a.startsWith('--sts-ca-bundle'))).toBe(false);
+  });
+
+  test('fails on a bad CA bundle key or name', () => {
+    const chart = Testing.chart();
+    expect(() => StsCaBundle.fromConfigMap(ConfigMap.fromConfigMapName(chart, 'a', 'ca'), 'a/b')).toThrow(
+      'sidecarStsCaBundle key must be a ConfigMap or Secret key (letters, digits, "-", "_" and ".", at most 253 characters), got "a/b"',
+    );
+    expect(() => StsCaBundle.fromSecret(Secret.fromSecretName(chart, 'b', 'Bad_Name'))).toThrow(
+      'sidecarStsCaBundle name must be a DNS-1123 subdomain',
+    );
   });
 
   test('logLevel and namespacePolicy become webhook flags', () => {

@@ -27,6 +27,7 @@ import {
   ImdsEmulator,
   type ImdsEmulatorProps,
   ImdsEmulatorWorkload,
+  StsCaBundle,
 } from '../../constructs/src';
 import { cpuOf, sizeOf } from '../../constructs/src/quantity';
 import { ConfigError, type RawFlags } from '../../emulator/src/common/flags';
@@ -191,6 +192,11 @@ const CPUS: Case[] = [
 const MEMORIES: Case[] = [
   ...ok('64Mi', '1Gi', '1536Mi', '512Ki', '2Ti', '1Pi'),
   ...bad('64M', '64', '0.5Gi', '064Mi', '1GiB', '1gi', '+64Mi', '1Ei', '1.2.3', ''),
+];
+
+const CONFIG_KEYS: Case[] = [
+  ...ok('ca.crt', 'bundle.pem', 'CA_bundle-1', '.hidden', 'a', 'k'.repeat(253)),
+  ...bad('a/b', 'with space', 'ca.crt\n', 'k'.repeat(254), 'ä', 'a:b'),
 ];
 
 const ROLE_ARNS = roleArns();
@@ -387,6 +393,24 @@ const GROUPS: Record<string, Row[]> = {
       'chart sidecar.resources.limits.memory': {
         chart: chartCase({ sidecar: { resources: { limits: { memory: v } } } }),
       },
+    };
+  }),
+  'CA bundle key': rows(CONFIG_KEYS, (value) => {
+    const v = text(value);
+    return {
+      'construct StsCaBundle key': accepts(() =>
+        StsCaBundle.fromConfigMap(
+          kplus.ConfigMap.fromConfigMapName(new Chart(Testing.app(), 'c'), 'ca', 'ca'),
+          v,
+        ),
+      ),
+      'chart sidecar.stsCaBundle.key': {
+        chart: chartCase({ sidecar: { stsCaBundle: { configMap: 'ca', key: v } } }),
+      },
+      'webhook --sts-ca-bundle-key': webhookFlags({
+        'sts-ca-bundle-configmap': 'ca',
+        'sts-ca-bundle-key': v,
+      }),
     };
   }),
   'role ARN': rows(ROLE_ARNS, (value) => {
