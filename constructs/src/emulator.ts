@@ -270,6 +270,10 @@ export class ImdsEmulator extends Construct {
       'sidecarHealthPort',
       props.sidecarHealthPort ?? F.sidecarHealthPort.default,
     );
+    // The webhook refuses equal ports at start-up: refuse them here rather than install a crash-looping webhook.
+    if (this.sidecarHealthPort === this.sidecarPort) {
+      throw new Error(`sidecarHealthPort must differ from sidecarPort, got ${this.sidecarPort} for both`);
+    }
     const sidecarResources = resolveResources('sidecarResources', props.sidecarResources, SIDECAR_RESOURCES);
     const sidecarFlags: SidecarFlags = {
       defaultSessionDuration: seconds(

@@ -113,6 +113,15 @@ const resources = (doc: string, defaults: Resources): Group => {
   };
 };
 
+/** The labels the chart puts on the webhook pods itself (a test checks them against the rendered pods). */
+export const STANDARD_LABELS = [
+  'app.kubernetes.io/name',
+  'app.kubernetes.io/instance',
+  'app.kubernetes.io/component',
+  'app.kubernetes.io/part-of',
+  'app.kubernetes.io/managed-by',
+  'helm.sh/chart',
+];
 const STRING_MAP = { type: 'object', additionalProperties: { type: 'string' } };
 /** A Kubernetes block passed through as it is (`toYaml`); the tests validate it against the Kubernetes schema. */
 const block = (
@@ -174,11 +183,10 @@ export const VALUES_MODEL: Group = {
       'Topology spread constraints of the webhook pods. Empty: a soft spread across nodes and zones.',
     ),
     podAnnotations: block({}, 'Extra annotations of the webhook pods.', STRING_MAP),
-    podLabels: block(
-      {},
-      'Extra labels of the webhook pods (not the standard app.kubernetes.io ones, which the chart sets).',
-      STRING_MAP,
-    ),
+    podLabels: block({}, 'Extra labels of the webhook pods (not the standard ones, which the chart sets).', {
+      ...STRING_MAP,
+      propertyNames: { not: { enum: STANDARD_LABELS } },
+    }),
     serviceAccount: {
       doc: "The webhook's ServiceAccount.",
       children: { annotations: block({}, 'Annotations of the ServiceAccount.', STRING_MAP) },
@@ -280,7 +288,7 @@ export const VALUES_MODEL: Group = {
         healthPort: int(
           PORT,
           WEBHOOK_FLAGS.sidecarHealthPort.default,
-          'Health port of the injected sidecar.',
+          'Health port of the injected sidecar (not the same as port: the webhook would refuse to start).',
         ),
         stsCaBundle: {
           doc: "CA certificates (PEM) the sidecars trust for stsEndpoint, from a ConfigMap or a Secret in each opted-in pod's namespace (e.g. distributed by trust-manager); mounted into the sidecar and named by NODE_EXTRA_CA_CERTS.",

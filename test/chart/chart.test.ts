@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chartFiles } from '../../scripts/chart/files';
 import { FIXTURES } from '../../scripts/chart/fixtures';
-import { helmFullname } from '../../scripts/chart/values';
+import { helmFullname, STANDARD_LABELS } from '../../scripts/chart/values';
 import {
   CHART,
   cleanup,
@@ -127,6 +127,8 @@ describe.each(HELM_NAMES)('%s', (h) => {
     ['key', { sidecar: { stsCaBundle: { configMap: 'a', key: 'a/b' } } }],
     ['memory', { resources: { limits: { memory: '1e9' } } }],
     ['tolerations', { tolerations: { key: 'not-a-list' } }],
+    // Helm 4 names the label but not the path.
+    ['app.kubernetes.io/name', { podLabels: { 'app.kubernetes.io/name': 'other' } }],
   ])('a bad value fails at render time through the schema, naming %s', async (key, values) => {
     const failure = helm(h, ['template', 'r', CHART, '-f', valuesFile(values)]);
     await expect(failure).rejects.toThrow("values don't meet the specifications of the schema");
@@ -149,6 +151,11 @@ describe('Helm 3 and Helm 4', () => {
 });
 
 describe('releases', () => {
+  test('podLabels may not repeat a label the chart sets: STANDARD_LABELS lists every one of them', () => {
+    const deployment = rendered.default.helm3.find((o) => o.kind === 'Deployment');
+    expect(Object.keys(deployment.spec.template.metadata.labels).sort()).toEqual([...STANDARD_LABELS].sort());
+  });
+
   test('every object carries the standard labels, Helm-only ones included', () => {
     for (const o of rendered.default.helm3) {
       expect(o.metadata.labels).toMatchObject({

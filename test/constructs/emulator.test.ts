@@ -522,6 +522,11 @@ describe('ImdsEmulator validation', () => {
       'sidecarSessionDuration must be a whole number from 900 to 43200, got 60',
     );
   });
+  test('fails on equal sidecar ports (the webhook would refuse them)', () =>
+    fails(
+      { sidecarPort: 9000, sidecarHealthPort: 9000 },
+      'sidecarHealthPort must differ from sidecarPort, got 9000 for both',
+    ));
   test('fails on a bad port', () =>
     fails({ sidecarPort: 70000 }, 'sidecarPort must be a whole number from 1 to 65535, got 70000'));
   test('fails on a bad image reference', () => {
