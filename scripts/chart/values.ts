@@ -102,7 +102,10 @@ const optional = (rule: Rule<string>, doc: string): Leaf => {
 const resources = (doc: string, defaults: Resources): Group => {
   const pair = (d: string, cpu: string, memory: string): Group => ({
     doc: `${d === 'request' ? 'Requests' : 'Limits'}.`,
-    children: { cpu: str(CPU, cpu, `CPU ${d}.`), memory: str(MEMORY, memory, `Memory ${d}.`) },
+    children: {
+      cpu: str(CPU, cpu, `CPU ${d}: millicores ("50m") or cores ("0.5").`),
+      memory: str(MEMORY, memory, `Memory ${d}: a whole number of Ki, Mi, Gi, Ti or Pi.`),
+    },
   });
   return {
     doc,
@@ -293,7 +296,10 @@ export const VALUES_MODEL: Group = {
         stsCaBundle: {
           doc: "CA certificates (PEM) the sidecars trust for stsEndpoint, from a ConfigMap or a Secret in each opted-in pod's namespace (e.g. distributed by trust-manager); mounted into the sidecar and named by NODE_EXTRA_CA_CERTS.",
           children: {
-            configMap: optional(DNS1123_SUBDOMAIN, 'Name of the ConfigMap. Empty: none.'),
+            configMap: optional(
+              DNS1123_SUBDOMAIN,
+              "ConfigMap (in each opted-in pod's namespace, e.g. from trust-manager) whose key holds PEM CA certificates the sidecars trust for stsEndpoint (mounted, NODE_EXTRA_CA_CERTS). Empty: none.",
+            ),
             secret: optional(DNS1123_SUBDOMAIN, 'Name of the Secret (not with configMap). Empty: none.'),
             key: str(CONFIG_KEY, WEBHOOK_FLAGS.stsCaBundleKey.default, 'Key of the bundle.'),
           },

@@ -355,7 +355,7 @@ const GROUPS: Record<string, Row[]> = {
     const v = text(value);
     const annotation = admission({ [REGION_ANNOTATION]: v });
     return {
-      'construct sidecarregion': construct({ sidecarRegion: v }),
+      'construct sidecarRegion': construct({ sidecarRegion: v }),
       'enable() region': enable({ region: v }),
       'chart sidecar.region': { chart: chartCase({ sidecar: { region: v } }) },
       'webhook --default-region': webhookFlags({ 'default-region': v }),
@@ -426,8 +426,8 @@ const GROUPS: Record<string, Row[]> = {
   'session duration': rows(DURATIONS, (value) => {
     const annotation = admission({ [SESSION_DURATION_ANNOTATION]: text(value) });
     return {
-      'construct sidecarsessionDuration': construct({ sidecarSessionDuration: Duration.seconds(num(value)) }),
-      'enable() sessionDuration': enable({ sessionDuration: num(value) }),
+      'construct sidecarSessionDuration': construct({ sidecarSessionDuration: Duration.seconds(num(value)) }),
+      'enable() sessionDuration': enable({ sessionDuration: Duration.seconds(num(value)) }),
       'chart sidecar.sessionDuration': { chart: chartCase({ sidecar: { sessionDuration: value } }) },
       'webhook --default-session-duration': webhookFlags({ 'default-session-duration': text(value) }),
       'admission annotation': annotation.admitted,
@@ -440,14 +440,14 @@ const GROUPS: Record<string, Row[]> = {
     'sidecar --session-duration': sidecarFlags({ 'session-duration': text(value) }),
   })),
   'token expiration': rows(TOKEN_EXPIRATIONS, (value) => ({
-    'construct sidecartokenExpiration': construct({ sidecarTokenExpiration: Duration.seconds(num(value)) }),
+    'construct sidecarTokenExpiration': construct({ sidecarTokenExpiration: Duration.seconds(num(value)) }),
     'chart sidecar.tokenExpiration': { chart: chartCase({ sidecar: { tokenExpiration: value } }) },
     'webhook --token-expiration': webhookFlags({ 'token-expiration': text(value) }),
   })),
   'http tokens': rows(HTTP_TOKEN_VALUES, (value) => {
     const v = text(value);
     return {
-      'construct sidecarhttpTokens': construct({ sidecarHttpTokens: v as HttpTokens }),
+      'construct sidecarHttpTokens': construct({ sidecarHttpTokens: v as HttpTokens }),
       'enable() httpTokens': enable({ httpTokens: v as HttpTokens }),
       'chart sidecar.httpTokens': { chart: chartCase({ sidecar: { httpTokens: v } }) },
       'webhook --default-http-tokens': webhookFlags({ 'default-http-tokens': v }),
@@ -462,14 +462,14 @@ const GROUPS: Record<string, Row[]> = {
   'STS endpoint': rows(STS_ENDPOINTS, (value) => {
     const v = text(value);
     return {
-      'construct sidecarstsEndpoint': construct({ sidecarStsEndpoint: v }),
+      'construct sidecarStsEndpoint': construct({ sidecarStsEndpoint: v }),
       'chart sidecar.stsEndpoint': { chart: chartCase({ sidecar: { stsEndpoint: v } }) },
       'webhook --sts-endpoint': webhookFlags({ 'sts-endpoint': v }),
       'sidecar --sts-endpoint': sidecarFlags({ 'sts-endpoint': v }),
     };
   }),
   'token audience': rows(AUDIENCES, (value) => ({
-    'construct sidecartokenAudience': construct({ sidecarTokenAudience: text(value) }),
+    'construct sidecarTokenAudience': construct({ sidecarTokenAudience: text(value) }),
     'chart sidecar.tokenAudience': { chart: chartCase({ sidecar: { tokenAudience: value } }) },
     'webhook --token-audience': webhookFlags({ 'token-audience': text(value) }),
   })),
