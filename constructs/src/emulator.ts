@@ -17,73 +17,43 @@ import {
   IMAGE_REPOSITORY,
   IMAGE_TAG,
   INSTALL_NAME,
-  QUANTITY,
+  type IntRule,
+  PORT,
   REGION,
   REPLICAS,
+  type Resources,
   SESSION_DURATION,
   SIDECAR_RESOURCES,
   TIMEOUT_SECONDS,
   TOKEN_EXPIRATION,
   WEBHOOK_RESOURCES,
 } from '@imds-emulator/contract';
-import { ApiObject } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
+import { ApiObject, type ApiObjectMetadata, Duration } from 'cdk8s';
+import { type ContainerResources, type ImagePullPolicy, type ISecret, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { CertificateMode, WebhookCertificate } from './certificate';
 import {
   FAILURE_POLICY_RULE,
   HTTP_TOKENS_RULE,
   IMAGE_PULL_POLICY_RULE,
+  LOG_LEVEL_RULE,
   SIDECAR_MODE_RULE,
 } from './enum-rules';
-import type { FailurePolicy, HttpTokens, ImagePullPolicy, SidecarMode } from './enums';
+import type { FailurePolicy, HttpTokens, LogLevel, SidecarMode } from './enums';
+import { resolveResources } from './quantity';
+import { type StsCaBundle, StsCaBundleSource } from './sts-ca-bundle';
 import { check } from './validate';
 
-/** CPU and memory requests and limits of a container. */
-export interface ResourceQuantities {
-  /** CPU request, e.g. `50m`. @default - see the prop that uses this struct */
-  readonly cpuRequest?: string;
-  /** Memory request, e.g. `64Mi`. @default - see the prop that uses this struct */
-  readonly memoryRequest?: string;
-  /** CPU limit, e.g. `500m`. @default - see the prop that uses this struct */
-  readonly cpuLimit?: string;
-  /** Memory limit, e.g. `256Mi`. @default - see the prop that uses this struct */
-  readonly memoryLimit?: string;
-}
-
-/** What the webhook puts into every injected sidecar unless the pod's annotations say otherwise. */
-export interface SidecarDefaults {
-  /** AWS region of the STS endpoint (`--default-region`). @default "us-east-1" */
-  readonly region?: string;
-  /** IMDSv2 session tokens (`--default-http-tokens`). @default HttpTokens.OPTIONAL */
-  readonly httpTokens?: HttpTokens;
-  /** STS session duration in seconds, 900..43200 (`--default-session-duration`). @default 3600 */
-  readonly sessionDuration?: number;
-  /** Audience of the projected service-account token (`--token-audience`). @default "sts.amazonaws.com" */
-  readonly tokenAudience?: string;
-  /** `expirationSeconds` of the projected token, 600..4294967295 (`--token-expiration`). @default 3600 */
-  readonly tokenExpiration?: number;
-  /** Native or classic sidecar (`--sidecar-mode`). @default SidecarMode.AUTO */
-  readonly mode?: SidecarMode;
-  /** STS endpoint URL for every sidecar (`--sts-endpoint`), e.g. a VPC endpoint. @default - the regional endpoint */
-  readonly stsEndpoint?: string;
-  /**
-   * Resources of the injected sidecar.
-   * @default - requests cpu 5m, memory 32Mi; limits cpu 1, memory 128Mi
-   */
-  readonly resources?: ResourceQuantities;
-}
-
-/** Props of {@link ImdsEmulator}. */
+/** Props of {@link ImdsEmulator}. Every prop is optional: `new ImdsEmulator(chart, 'imds-emulator')` installs it. */
 export interface ImdsEmulatorProps {
   /**
-   * Name of the installation (like a Helm release's fullname). Namespaced objects are called `<name>`; cluster-scoped
-   * ones `<namespace>-<name>`, so installs in different namespaces never collide. A DNS label of at most 52 characters.
-   * @default "imds-emulator"
+   * Metadata of the install. `name` names the namespaced objects (like a Helm release's fullname; cluster-scoped
+   * ones are `<namespace>-<name>`, so installs in different namespaces never collide), a DNS-1035 label of at most
+   * 52 characters; `namespace` is where they go (it is not created); `labels` and `annotations` go on every object
+   * (the labels on the webhook pods too).
+   * @default - name "imds-emulator", namespace "imds-emulator", no extra labels or annotations
    */
-  readonly name?: string;
-  /** Namespace of the webhook's namespaced objects (it is not created). @default "imds-emulator" */
-  readonly namespace?: string;
+  readonly metadata?: ApiObjectMetadata;
   /** Image repository of the webhook and the injected containers. @default "ghcr.io/imds-emulator/imds-emulator" */
   readonly imageRepository?: string;
   /** Image tag. @default "0.1.0" (this library's version) */
@@ -92,30 +62,85 @@ export interface ImdsEmulatorProps {
   readonly imageDigest?: string;
   /** Pull policy of the webhook and of the injected containers. @default ImagePullPolicy.IF_NOT_PRESENT */
   readonly imagePullPolicy?: ImagePullPolicy;
+  /**
+   * Secrets with the registry credentials to pull the webhook's image.
+   * @see https://kubernetes.io/docs/concepts/containers/images/#specifying-imagepullsecrets-on-a-pod
+   * @default - none
+   */
+  readonly imagePullSecrets?: ISecret[];
   /** Webhook replicas, 1..100. A PodDisruptionBudget (`minAvailable: 1`) is added when above 1. @default 2 */
   readonly replicas?: number;
   /**
    * Resources of the webhook container.
    * @default - requests cpu 50m, memory 224Mi; limits cpu 500m, memory 384Mi
    */
-  readonly resources?: ResourceQuantities;
+  readonly resources?: ContainerResources;
+  /** Log level of the webhook. @default LogLevel.INFO */
+  readonly logLevel?: LogLevel;
   /** `priorityClassName` of the webhook pods, e.g. `system-cluster-critical`. @default - none */
   readonly priorityClassName?: string;
+  /** `nodeSelector` of the webhook pods. @default - none */
+  readonly nodeSelector?: { [key: string]: string };
+  /** Tolerations of the webhook pods. @default - none */
+  readonly tolerations?: k8s.Toleration[];
+  /** Affinity of the webhook pods. @default - none */
+  readonly affinity?: k8s.Affinity;
+  /**
+   * Topology spread constraints of the webhook pods; replaces the defaults.
+   * @default - a soft spread (maxSkew 1, ScheduleAnyway) across `kubernetes.io/hostname` and
+   * `topology.kubernetes.io/zone`
+   */
+  readonly topologySpreadConstraints?: k8s.TopologySpreadConstraint[];
+  /** Extra annotations of the webhook pods. @default - none */
+  readonly podAnnotations?: { [key: string]: string };
+  /** Extra labels of the webhook pods (not used to select them). @default - none */
+  readonly podLabels?: { [key: string]: string };
+  /** Annotations of the webhook's ServiceAccount. @default - none */
+  readonly serviceAccountAnnotations?: { [key: string]: string };
   /** What happens to an opted-in pod when the webhook is unreachable. @default FailurePolicy.FAIL */
   readonly failurePolicy?: FailurePolicy;
-  /** Webhook call timeout in seconds, 1..30. @default 5 */
-  readonly timeoutSeconds?: number;
+  /** Webhook call timeout, 1..30 whole seconds. @default Duration.seconds(5) */
+  readonly timeout?: Duration;
   /**
    * Namespaces the webhook never sees, in addition to its own and `kube-system` (always excluded).
    * @default - none
    */
   readonly excludedNamespaces?: string[];
+  /**
+   * Whether the webhook enforces the `allowed-role-arns` namespace annotation (`--namespace-policy`).
+   * @default true
+   */
+  readonly namespacePolicy?: boolean;
   /** How the webhook gets its TLS certificate. @default WebhookCertificate.selfManaged() */
   readonly certificate?: WebhookCertificate;
-  /** Defaults for the injected sidecars. @default - see {@link SidecarDefaults} */
-  readonly sidecar?: SidecarDefaults;
-  /** Extra labels on every object and on the webhook pods. @default - none */
-  readonly labels?: { [key: string]: string };
+  /** AWS region of the injected sidecars' STS endpoint, unless a pod's annotation says otherwise. @default "us-east-1" */
+  readonly sidecarRegion?: string;
+  /** IMDSv2 session tokens of the injected sidecars, unless annotated. @default HttpTokens.OPTIONAL */
+  readonly sidecarHttpTokens?: HttpTokens;
+  /** STS session duration, 900..43200 whole seconds, unless annotated. @default Duration.hours(1) */
+  readonly sidecarSessionDuration?: Duration;
+  /** Audience of the projected service-account token. @default "sts.amazonaws.com" */
+  readonly sidecarTokenAudience?: string;
+  /** `expirationSeconds` of the projected token, 600..4294967295 whole seconds. @default Duration.hours(1) */
+  readonly sidecarTokenExpiration?: Duration;
+  /** Native or classic sidecar. @default SidecarMode.AUTO */
+  readonly sidecarMode?: SidecarMode;
+  /** STS endpoint URL for every sidecar, e.g. a VPC endpoint. @default - the regional endpoint */
+  readonly sidecarStsEndpoint?: string;
+  /**
+   * CA certificates the injected sidecars trust for `sidecarStsEndpoint` (a private endpoint's CA).
+   * @default - none: Node's own CAs, enough for the public STS endpoints
+   */
+  readonly sidecarStsCaBundle?: StsCaBundle;
+  /** IMDS port of the injected sidecar (on the pod's loopback). @default 16925 */
+  readonly sidecarPort?: number;
+  /** Health port of the injected sidecar. @default 16926 */
+  readonly sidecarHealthPort?: number;
+  /**
+   * Resources of each injected sidecar.
+   * @default - requests cpu 5m, memory 32Mi; limits cpu 1, memory 128Mi
+   */
+  readonly sidecarResources?: ContainerResources;
 }
 
 const WEBHOOK_PORT = F.port.default;
@@ -124,12 +149,25 @@ const SERVICE_PORT = 443;
 const TLS_DIR = '/etc/imds-emulator/tls';
 const RUN_AS = 65532;
 
+/** Whole seconds of a duration, checked against `rule` (the error names `prop`). */
+function seconds(prop: string, rule: IntRule, duration: Duration): number {
+  const value = duration.toSeconds({ integral: false });
+  check(prop, rule, value);
+  return value;
+}
+
+/** A prop that is a port, checked. */
+function port(prop: string, value: number): number {
+  check(prop, PORT, value);
+  return value;
+}
+
 /**
  * A complete install of the imds-emulator admission webhook: ServiceAccount, least-privilege RBAC, Deployment,
  * PodDisruptionBudget, Service, MutatingWebhookConfiguration and (in cert-manager mode) Issuer and Certificate.
  *
  * The MutatingWebhookConfiguration is the default child (`ApiObject.of(emulator)`), the escape hatch for fields this
- * construct does not model.
+ * construct does not model; the Deployment and the Service are public members for the same purpose.
  */
 export class ImdsEmulator extends Construct {
   /** Name of the namespaced objects. */
@@ -144,31 +182,54 @@ export class ImdsEmulator extends Construct {
   public readonly imagePullPolicy: ImagePullPolicy;
   /** Webhook replicas. */
   public readonly replicas: number;
-  /** Resources of the webhook container, defaults filled in. */
-  public readonly resources: ResourceQuantities;
+  /** Log level of the webhook. */
+  public readonly logLevel: LogLevel;
   /** Failure policy of the webhook. */
   public readonly failurePolicy: FailurePolicy;
-  /** Webhook call timeout in seconds. */
-  public readonly timeoutSeconds: number;
+  /** Webhook call timeout. */
+  public readonly timeout: Duration;
   /** Every namespace excluded from the webhook: its own, `kube-system`, then the extras. */
   public readonly excludedNamespaces: string[];
+  /** Whether the webhook enforces the `allowed-role-arns` namespace annotation. */
+  public readonly namespacePolicy: boolean;
   /** How the webhook gets its certificate. */
   public readonly certificate: WebhookCertificate;
-  /** Sidecar defaults, every field filled in. */
-  public readonly sidecar: SidecarDefaults;
+  /** Default region of the injected sidecars. */
+  public readonly sidecarRegion: string;
+  /** Default IMDSv2 session tokens of the injected sidecars. */
+  public readonly sidecarHttpTokens: HttpTokens;
+  /** Default STS session duration of the injected sidecars. */
+  public readonly sidecarSessionDuration: Duration;
+  /** Audience of the projected service-account token. */
+  public readonly sidecarTokenAudience: string;
+  /** `expirationSeconds` of the projected token. */
+  public readonly sidecarTokenExpiration: Duration;
+  /** Native or classic sidecar. */
+  public readonly sidecarMode: SidecarMode;
+  /** IMDS port of the injected sidecar. */
+  public readonly sidecarPort: number;
+  /** Health port of the injected sidecar. */
+  public readonly sidecarHealthPort: number;
   /** Name of the Secret holding the serving certificate. */
   public readonly certificateSecretName: string;
   /** Labels selecting the webhook pods. */
   public readonly selectorLabels: { [key: string]: string };
+  /** The webhook's Deployment. */
+  public readonly deployment: k8s.KubeDeployment;
+  /** The webhook's Service. */
+  public readonly service: k8s.KubeService;
+  /** The MutatingWebhookConfiguration (also the default child). */
+  public readonly webhookConfiguration: k8s.KubeMutatingWebhookConfiguration;
 
   private readonly labels: { [key: string]: string };
+  private readonly annotations?: { [key: string]: string };
 
   public constructor(scope: Construct, id: string, props: ImdsEmulatorProps = {}) {
     super(scope, id);
-    this.name = props.name ?? DEFAULT_NAME;
-    check('name', INSTALL_NAME, this.name);
-    this.namespace = props.namespace ?? DEFAULT_NAMESPACE;
-    check('namespace', DNS1123_LABEL, this.namespace);
+    this.name = props.metadata?.name ?? DEFAULT_NAME;
+    check('metadata.name', INSTALL_NAME, this.name);
+    this.namespace = props.metadata?.namespace ?? DEFAULT_NAMESPACE;
+    check('metadata.namespace', DNS1123_LABEL, this.namespace);
     this.clusterScopedName = `${this.namespace}-${this.name}`;
     this.certificateSecretName = `${this.name}-tls`;
 
@@ -177,18 +238,54 @@ export class ImdsEmulator extends Construct {
     check('imagePullPolicy', IMAGE_PULL_POLICY_RULE, this.imagePullPolicy);
     this.replicas = props.replicas ?? DEFAULT_REPLICAS;
     check('replicas', REPLICAS, this.replicas);
-    this.resources = resolveResources('resources', props.resources, WEBHOOK_RESOURCES);
+    this.logLevel = props.logLevel ?? (F.logLevel.default as LogLevel);
+    check('logLevel', LOG_LEVEL_RULE, this.logLevel);
     if (props.priorityClassName !== undefined) {
       check('priorityClassName', DNS1123_SUBDOMAIN, props.priorityClassName);
     }
     this.failurePolicy = props.failurePolicy ?? (DEFAULT_FAILURE_POLICY as FailurePolicy);
     check('failurePolicy', FAILURE_POLICY_RULE, this.failurePolicy);
-    this.timeoutSeconds = props.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
-    check('timeoutSeconds', TIMEOUT_SECONDS, this.timeoutSeconds);
+    this.timeout = props.timeout ?? Duration.seconds(DEFAULT_TIMEOUT_SECONDS);
+    const timeoutSeconds = seconds('timeout', TIMEOUT_SECONDS, this.timeout);
     for (const ns of props.excludedNamespaces ?? []) check('excludedNamespaces', DNS1123_LABEL, ns);
     this.excludedNamespaces = [this.namespace, 'kube-system', ...(props.excludedNamespaces ?? [])];
+    this.namespacePolicy = props.namespacePolicy ?? F.namespacePolicy.default === 'true';
     this.certificate = props.certificate ?? WebhookCertificate.selfManaged();
-    this.sidecar = resolveSidecar(props.sidecar ?? {});
+
+    this.sidecarRegion = props.sidecarRegion ?? F.defaultRegion.default;
+    check('sidecarRegion', REGION, this.sidecarRegion);
+    this.sidecarHttpTokens = props.sidecarHttpTokens ?? (F.defaultHttpTokens.default as HttpTokens);
+    check('sidecarHttpTokens', HTTP_TOKENS_RULE, this.sidecarHttpTokens);
+    this.sidecarSessionDuration =
+      props.sidecarSessionDuration ?? Duration.seconds(F.defaultSessionDuration.default);
+    this.sidecarTokenAudience = props.sidecarTokenAudience ?? F.tokenAudience.default;
+    check('sidecarTokenAudience', AUDIENCE, this.sidecarTokenAudience);
+    this.sidecarTokenExpiration = props.sidecarTokenExpiration ?? Duration.seconds(F.tokenExpiration.default);
+    this.sidecarMode = props.sidecarMode ?? (F.sidecarMode.default as SidecarMode);
+    check('sidecarMode', SIDECAR_MODE_RULE, this.sidecarMode);
+    if (props.sidecarStsEndpoint !== undefined)
+      check('sidecarStsEndpoint', HTTP_URL, props.sidecarStsEndpoint);
+    this.sidecarPort = port('sidecarPort', props.sidecarPort ?? F.sidecarPort.default);
+    this.sidecarHealthPort = port(
+      'sidecarHealthPort',
+      props.sidecarHealthPort ?? F.sidecarHealthPort.default,
+    );
+    // The webhook refuses equal ports at start-up: refuse them here rather than install a crash-looping webhook.
+    if (this.sidecarHealthPort === this.sidecarPort) {
+      throw new Error(`sidecarHealthPort must differ from sidecarPort, got ${this.sidecarPort} for both`);
+    }
+    const sidecarResources = resolveResources('sidecarResources', props.sidecarResources, SIDECAR_RESOURCES);
+    const sidecarFlags: SidecarFlags = {
+      defaultSessionDuration: seconds(
+        'sidecarSessionDuration',
+        SESSION_DURATION,
+        this.sidecarSessionDuration,
+      ),
+      tokenExpiration: seconds('sidecarTokenExpiration', TOKEN_EXPIRATION, this.sidecarTokenExpiration),
+      stsEndpoint: props.sidecarStsEndpoint,
+      stsCaBundle: props.sidecarStsCaBundle,
+      resources: sidecarResources,
+    };
 
     this.selectorLabels = {
       'app.kubernetes.io/name': 'imds-emulator',
@@ -198,31 +295,38 @@ export class ImdsEmulator extends Construct {
       ...this.selectorLabels,
       'app.kubernetes.io/component': 'webhook',
       'app.kubernetes.io/part-of': 'imds-emulator',
-      ...props.labels,
+      ...props.metadata?.labels,
     };
+    this.annotations = props.metadata?.annotations;
 
     const selfManaged = this.certificate.mode === CertificateMode.SELF_MANAGED;
-    const webhook = this.webhookConfiguration();
-    this.serviceAccount();
+    this.webhookConfiguration = this.renderWebhookConfiguration(timeoutSeconds);
+    this.serviceAccount(props.serviceAccountAnnotations);
     this.rbac(selfManaged);
-    this.deployment(props.priorityClassName, selfManaged);
+    this.deployment = this.renderDeployment(props, selfManaged, sidecarFlags);
     if (this.replicas > 1) this.podDisruptionBudget();
-    this.service();
+    this.service = this.renderService();
     if (!selfManaged) this.certManagerObjects();
-    this.node.defaultChild = webhook;
+    this.node.defaultChild = this.webhookConfiguration;
   }
 
-  private meta(name: string, namespaced = true): k8s.ObjectMeta {
-    return { name, ...(namespaced ? { namespace: this.namespace } : {}), labels: { ...this.labels } };
+  private meta(name: string, namespaced = true, annotations?: { [key: string]: string }): k8s.ObjectMeta {
+    const all = this.annotations || annotations ? { ...this.annotations, ...annotations } : undefined;
+    return {
+      name,
+      ...(namespaced ? { namespace: this.namespace } : {}),
+      labels: { ...this.labels },
+      annotations: all,
+    };
   }
 
-  private webhookConfiguration(): ApiObject {
+  private renderWebhookConfiguration(timeoutSeconds: number): k8s.KubeMutatingWebhookConfiguration {
     // cert-manager's cainjector copies the CA into caBundle; rendering none avoids a perpetual GitOps diff.
     const annotations =
       this.certificate.mode === CertificateMode.CERT_MANAGER
         ? { 'cert-manager.io/inject-ca-from': `${this.namespace}/${this.certificateSecretName}` }
         : undefined;
-    const metadata = { ...this.meta(this.clusterScopedName, false), annotations };
+    const metadata = this.meta(this.clusterScopedName, false, annotations);
     return new k8s.KubeMutatingWebhookConfiguration(this, 'Resource', {
       metadata,
       webhooks: [
@@ -255,15 +359,15 @@ export class ImdsEmulator extends Construct {
             },
           ],
           sideEffects: 'None',
-          timeoutSeconds: this.timeoutSeconds,
+          timeoutSeconds,
         },
       ],
     });
   }
 
-  private serviceAccount(): void {
+  private serviceAccount(annotations: { [key: string]: string } | undefined): void {
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: this.meta(this.name),
+      metadata: this.meta(this.name, true, annotations),
       automountServiceAccountToken: true,
     });
   }
@@ -311,9 +415,9 @@ export class ImdsEmulator extends Construct {
     });
   }
 
-  private webhookArgs(selfManaged: boolean): string[] {
-    const s = this.sidecar;
-    const r = s.resources!;
+  private webhookArgs(selfManaged: boolean, sidecar: SidecarFlags): string[] {
+    const r = sidecar.resources;
+    const ca = sidecar.stsCaBundle;
     // Keyed by the contract's webhook flags: a flag renamed there is renamed here.
     const certFlags: Partial<Record<keyof typeof F, unknown>> = selfManaged
       ? {
@@ -329,17 +433,25 @@ export class ImdsEmulator extends Construct {
       ...certFlags,
       image: this.image,
       imagePullPolicy: this.imagePullPolicy,
-      sidecarMode: s.mode,
-      defaultRegion: s.region,
-      defaultHttpTokens: s.httpTokens,
-      defaultSessionDuration: s.sessionDuration,
-      tokenAudience: s.tokenAudience,
-      tokenExpiration: s.tokenExpiration,
+      logLevel: this.logLevel,
+      namespacePolicy: this.namespacePolicy,
+      sidecarMode: this.sidecarMode,
+      sidecarPort: this.sidecarPort,
+      sidecarHealthPort: this.sidecarHealthPort,
+      defaultRegion: this.sidecarRegion,
+      defaultHttpTokens: this.sidecarHttpTokens,
+      defaultSessionDuration: sidecar.defaultSessionDuration,
+      tokenAudience: this.sidecarTokenAudience,
+      tokenExpiration: sidecar.tokenExpiration,
       sidecarCpuRequest: r.cpuRequest,
       sidecarMemoryRequest: r.memoryRequest,
       sidecarCpuLimit: r.cpuLimit,
       sidecarMemoryLimit: r.memoryLimit,
-      stsEndpoint: s.stsEndpoint,
+      stsEndpoint: sidecar.stsEndpoint,
+      ...(ca && {
+        [ca.source === StsCaBundleSource.CONFIG_MAP ? 'stsCaBundleConfigmap' : 'stsCaBundleSecret']: ca.name,
+        stsCaBundleKey: ca.key,
+      }),
     };
     return [
       'webhook',
@@ -349,7 +461,12 @@ export class ImdsEmulator extends Construct {
     ];
   }
 
-  private deployment(priorityClassName: string | undefined, selfManaged: boolean): void {
+  private renderDeployment(
+    props: ImdsEmulatorProps,
+    selfManaged: boolean,
+    sidecar: SidecarFlags,
+  ): k8s.KubeDeployment {
+    const resources = resolveResources('resources', props.resources, WEBHOOK_RESOURCES);
     const tls = !selfManaged;
     const spread = (topologyKey: string): k8s.TopologySpreadConstraint => ({
       labelSelector: { matchLabels: { ...this.selectorLabels } },
@@ -364,25 +481,31 @@ export class ImdsEmulator extends Construct {
       failureThreshold: 3,
       timeoutSeconds: 2,
     });
-    new k8s.KubeDeployment(this, 'Deployment', {
+    const podLabels = { ...props.podLabels, ...this.labels };
+    const imagePullSecrets = props.imagePullSecrets?.map((secret) => ({ name: secret.name }));
+    return new k8s.KubeDeployment(this, 'Deployment', {
       metadata: this.meta(this.name),
       spec: {
         replicas: this.replicas,
         selector: { matchLabels: { ...this.selectorLabels } },
         template: {
-          metadata: { labels: { ...this.labels } },
+          metadata: { labels: podLabels, annotations: props.podAnnotations },
           spec: {
             serviceAccountName: this.name,
             // The webhook talks to the API server (namespaces, and its Secret and webhook configuration).
             automountServiceAccountToken: true,
-            priorityClassName,
+            priorityClassName: props.priorityClassName,
+            imagePullSecrets,
+            nodeSelector: props.nodeSelector,
+            tolerations: props.tolerations,
+            affinity: props.affinity,
             securityContext: {
               runAsNonRoot: true,
               runAsUser: RUN_AS,
               runAsGroup: RUN_AS,
               seccompProfile: { type: 'RuntimeDefault' },
             },
-            topologySpreadConstraints: [
+            topologySpreadConstraints: props.topologySpreadConstraints ?? [
               spread('kubernetes.io/hostname'),
               spread('topology.kubernetes.io/zone'),
             ],
@@ -391,7 +514,7 @@ export class ImdsEmulator extends Construct {
                 name: 'webhook',
                 image: this.image,
                 imagePullPolicy: this.imagePullPolicy,
-                args: this.webhookArgs(selfManaged),
+                args: this.webhookArgs(selfManaged, sidecar),
                 env: [
                   { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
                 ],
@@ -401,7 +524,7 @@ export class ImdsEmulator extends Construct {
                 ],
                 livenessProbe: probe('/healthz', 10),
                 readinessProbe: probe('/readyz', 5),
-                resources: kubeResources(this.resources),
+                resources: kubeResources(resources),
                 securityContext: {
                   allowPrivilegeEscalation: false,
                   capabilities: { drop: ['ALL'] },
@@ -429,8 +552,8 @@ export class ImdsEmulator extends Construct {
     });
   }
 
-  private service(): void {
-    new k8s.KubeService(this, 'Service', {
+  private renderService(): k8s.KubeService {
+    return new k8s.KubeService(this, 'Service', {
       metadata: this.meta(this.name),
       spec: {
         type: 'ClusterIP',
@@ -485,43 +608,21 @@ function imageReference(props: ImdsEmulatorProps): string {
   return `${repository}:${tag}@${props.imageDigest}`;
 }
 
-function resolveResources(
-  prop: string,
-  given: ResourceQuantities | undefined,
-  defaults: Required<ResourceQuantities>,
-): ResourceQuantities {
-  const resolved = { ...defaults, ...given };
-  for (const [key, value] of Object.entries(resolved)) check(`${prop}.${key}`, QUANTITY, value);
-  return resolved;
-}
-
-function kubeResources(r: ResourceQuantities): k8s.ResourceRequirements {
+function kubeResources(r: Resources): k8s.ResourceRequirements {
   return {
     requests: {
-      cpu: k8s.Quantity.fromString(r.cpuRequest!),
-      memory: k8s.Quantity.fromString(r.memoryRequest!),
+      cpu: k8s.Quantity.fromString(r.cpuRequest),
+      memory: k8s.Quantity.fromString(r.memoryRequest),
     },
-    limits: { cpu: k8s.Quantity.fromString(r.cpuLimit!), memory: k8s.Quantity.fromString(r.memoryLimit!) },
+    limits: { cpu: k8s.Quantity.fromString(r.cpuLimit), memory: k8s.Quantity.fromString(r.memoryLimit) },
   };
 }
 
-function resolveSidecar(s: SidecarDefaults): SidecarDefaults {
-  const resolved: SidecarDefaults = {
-    region: s.region ?? F.defaultRegion.default,
-    httpTokens: s.httpTokens ?? (F.defaultHttpTokens.default as HttpTokens),
-    sessionDuration: s.sessionDuration ?? F.defaultSessionDuration.default,
-    tokenAudience: s.tokenAudience ?? F.tokenAudience.default,
-    tokenExpiration: s.tokenExpiration ?? F.tokenExpiration.default,
-    mode: s.mode ?? (F.sidecarMode.default as SidecarMode),
-    stsEndpoint: s.stsEndpoint,
-    resources: resolveResources('sidecar.resources', s.resources, SIDECAR_RESOURCES),
-  };
-  check('sidecar.region', REGION, resolved.region!);
-  check('sidecar.httpTokens', HTTP_TOKENS_RULE, resolved.httpTokens!);
-  check('sidecar.sessionDuration', SESSION_DURATION, resolved.sessionDuration!);
-  check('sidecar.tokenAudience', AUDIENCE, resolved.tokenAudience!);
-  check('sidecar.tokenExpiration', TOKEN_EXPIRATION, resolved.tokenExpiration!);
-  check('sidecar.mode', SIDECAR_MODE_RULE, resolved.mode!);
-  if (resolved.stsEndpoint !== undefined) check('sidecar.stsEndpoint', HTTP_URL, resolved.stsEndpoint);
-  return resolved;
+/** What the webhook passes to every sidecar, resolved to the flags' units. */
+interface SidecarFlags {
+  readonly defaultSessionDuration: number;
+  readonly tokenExpiration: number;
+  readonly stsEndpoint?: string;
+  readonly stsCaBundle?: StsCaBundle;
+  readonly resources: Resources;
 }

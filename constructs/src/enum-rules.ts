@@ -3,10 +3,12 @@ import {
   FAILURE_POLICY,
   HTTP_TOKENS,
   IMAGE_PULL_POLICY,
+  LOG_LEVEL,
   REDIRECT,
   SIDECAR_MODE,
 } from '@imds-emulator/contract';
-import { FailurePolicy, HttpTokens, ImagePullPolicy, Redirect, SidecarMode } from './enums';
+import { ImagePullPolicy } from 'cdk8s-plus-27';
+import { FailurePolicy, HttpTokens, LogLevel, Redirect, SidecarMode } from './enums';
 import { enumRule } from './validate';
 
 // Each line compiles only while the enum has exactly the contract's values.
@@ -15,3 +17,4 @@ export const IMAGE_PULL_POLICY_RULE = enumRule(ImagePullPolicy, IMAGE_PULL_POLIC
 export const SIDECAR_MODE_RULE = enumRule(SidecarMode, SIDECAR_MODE);
 export const HTTP_TOKENS_RULE = enumRule(HttpTokens, HTTP_TOKENS);
 export const REDIRECT_RULE = enumRule(Redirect, REDIRECT);
+export const LOG_LEVEL_RULE = enumRule(LogLevel, LOG_LEVEL);

@@ -6,16 +6,6 @@ export enum FailurePolicy {
   IGNORE = 'Ignore',
 }
 
-/** Kubernetes `imagePullPolicy`. */
-export enum ImagePullPolicy {
-  /** Always pull. */
-  ALWAYS = 'Always',
-  /** Pull only when the image is not on the node. */
-  IF_NOT_PRESENT = 'IfNotPresent',
-  /** Never pull. */
-  NEVER = 'Never',
-}
-
 /** How the webhook injects the sidecar (`--sidecar-mode`). */
 export enum SidecarMode {
   /** Native sidecar: an init container with `restartPolicy: Always` (Kubernetes >= 1.29). */
@@ -40,4 +30,22 @@ export enum Redirect {
   IPTABLES = 'iptables',
   /** No init container; `AWS_EC2_METADATA_SERVICE_ENDPOINT` points the AWS SDKs at the sidecar. */
   ENV = 'env',
+}
+
+/** Log level of the webhook (`--log-level`). */
+export enum LogLevel {
+  /** Everything, including each admission request's decision steps. */
+  TRACE = 'trace',
+  /** Debugging details. */
+  DEBUG = 'debug',
+  /** Start-up, certificate rotation and one line per mutated pod. */
+  INFO = 'info',
+  /** Problems the webhook recovers from. */
+  WARN = 'warn',
+  /** Failed operations. */
+  ERROR = 'error',
+  /** Only what stops the webhook. */
+  FATAL = 'fatal',
+  /** Nothing. */
+  SILENT = 'silent',
 }

@@ -2,4 +2,5 @@ export * from './certificate';
 export * from './emulator';
 export * from './enums';
 export * from './names';
+export * from './sts-ca-bundle';
 export * from './workload';

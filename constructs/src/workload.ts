@@ -10,6 +10,7 @@ import {
   SESSION_DURATION,
   SESSION_DURATION_ANNOTATION,
 } from '@imds-emulator/contract';
+import type { Duration } from 'cdk8s';
 import type * as kplus from 'cdk8s-plus-27';
 import { HTTP_TOKENS_RULE, REDIRECT_RULE } from './enum-rules';
 import type { HttpTokens, Redirect } from './enums';
@@ -25,8 +26,8 @@ export interface EnableImdsEmulatorOptions {
   readonly httpTokens?: HttpTokens;
   /** AWS region of the STS endpoint for this pod. @default - the webhook's `--default-region` */
   readonly region?: string;
-  /** STS session duration in seconds, 900..43200. @default - the webhook's `--default-session-duration` */
-  readonly sessionDuration?: number;
+  /** STS session duration, 900..43200 whole seconds. @default - the webhook's `--default-session-duration` */
+  readonly sessionDuration?: Duration;
 }
 
 /** Opts cdk8s-plus workloads in to the imds-emulator. */
@@ -52,8 +53,9 @@ export class ImdsEmulatorWorkload {
       annotations[REGION_ANNOTATION] = options.region;
     }
     if (options.sessionDuration !== undefined) {
-      check('sessionDuration', SESSION_DURATION, options.sessionDuration);
-      annotations[SESSION_DURATION_ANNOTATION] = String(options.sessionDuration);
+      const seconds = options.sessionDuration.toSeconds({ integral: false });
+      check('sessionDuration', SESSION_DURATION, seconds);
+      annotations[SESSION_DURATION_ANNOTATION] = String(seconds);
     }
     // podMetadata is the pod itself for a Pod and the pod template for the other workloads.
     workload.podMetadata.addLabel(ENABLED_LABEL, ENABLED_VALUE);

@@ -7,6 +7,7 @@ import { enumRule, intRule, predicateRule, type Rule } from './rule';
 import {
   AUDIENCE,
   BOOLEAN,
+  CONFIG_KEY,
   DNS1035_LABEL,
   DNS1123_LABEL,
   DNS1123_SUBDOMAIN,
@@ -216,6 +217,17 @@ export const WEBHOOK_FLAGS = {
     SIDECAR_FLAGS.sessionDuration.default,
   ),
   stsEndpoint: flag('sts-endpoint', 'STS endpoint URL passed to every sidecar', HTTP_URL),
+  stsCaBundleConfigmap: flag(
+    'sts-ca-bundle-configmap',
+    "ConfigMap (in each pod's namespace) whose --sts-ca-bundle-key the sidecars trust for --sts-endpoint",
+    DNS1123_SUBDOMAIN,
+  ),
+  stsCaBundleSecret: flag(
+    'sts-ca-bundle-secret',
+    "Secret (in each pod's namespace) whose --sts-ca-bundle-key the sidecars trust for --sts-endpoint",
+    DNS1123_SUBDOMAIN,
+  ),
+  stsCaBundleKey: flag('sts-ca-bundle-key', 'key of the CA bundle (PEM certificates)', CONFIG_KEY, 'ca.crt'),
   tokenAudience: flag(
     'token-audience',
     'projected service-account token audience',

@@ -30,6 +30,24 @@ export const QUANTITY = patternRule(
   '^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$',
 );
 
+/**
+ * CPU as the constructs (kplus `Cpu.millis()`/`Cpu.units()`) and the chart's values write it: whole millicores ("50m")
+ * or a plain number of cores ("1", "0.5"), both without leading or trailing zeros so they read back unchanged. A
+ * subset of {@link QUANTITY}.
+ */
+export const CPU = patternRule(
+  'a CPU amount in millicores or cores such as "50m", "1" or "0.5"',
+  '^((0|[1-9][0-9]*)m|(0|[1-9][0-9]*)(\\.[0-9]*[1-9])?)$',
+);
+/**
+ * Memory as the constructs (cdk8s `Size`) and the chart's values write it: a whole number of Ki, Mi, Gi, Ti or Pi (the
+ * constructs write the largest whole unit: "1024Mi" comes out as the same quantity "1Gi").
+ */
+export const MEMORY = patternRule(
+  'a memory size in Ki, Mi, Gi, Ti or Pi such as "64Mi"',
+  '^(0|[1-9][0-9]*)(Ki|Mi|Gi|Ti|Pi)$',
+);
+
 /** STS AssumeRoleWithWebIdentity DurationSeconds. */
 export const SESSION_DURATION = intRule(900, 43200);
 /** `expirationSeconds` of a projected service-account token: Kubernetes takes 600 s up to 2^32 s. */
@@ -90,6 +108,12 @@ export const HTTP_URL = patternRule(
   'an http(s) URL such as "https://sts.eu-west-1.amazonaws.com"',
   '^https?://([A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+\\])' +
     `(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?(/${PRINTABLE}*)?$`,
+);
+/** A key of a ConfigMap or Secret (what Kubernetes allows: letters, digits, '-', '_' and '.'). */
+export const CONFIG_KEY = patternRule(
+  'a ConfigMap or Secret key (letters, digits, "-", "_" and ".", at most 253 characters)',
+  '^[-._a-zA-Z0-9]+$',
+  253,
 );
 /** Audience of a projected service-account token. */
 export const AUDIENCE = patternRule('a non-empty audience without spaces or quotes', `^${PRINTABLE}+$`);

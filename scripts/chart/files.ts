@@ -42,13 +42,17 @@ function valuesYaml(group: Group, indent = ''): string {
   return lines.join('\n');
 }
 
-function schema(group: Group): Record<string, unknown> {
-  const properties = Object.fromEntries(
+function schema(group: Group, root = true): Record<string, unknown> {
+  const properties: Record<string, unknown> = Object.fromEntries(
     Object.entries(group.children).map(([k, n]) => [
       k,
-      isGroup(n) ? { description: n.doc, ...schema(n) } : { description: n.doc, ...n.schema },
+      isGroup(n)
+        ? { description: n.doc, ...schema(n, false), ...n.constraint }
+        : { description: n.doc, ...n.schema },
     ]),
   );
+  // Helm gives a subchart the parent's `global` values: allowed, so the chart can be a dependency.
+  if (root) properties.global = { description: 'Global values of a parent chart (unused).', type: 'object' };
   return { type: 'object', additionalProperties: false, properties };
 }
 

@@ -52,7 +52,40 @@ export const FIXTURES: Record<string, Values> = {
       tokenAudience: 'sts.amazonaws.com.cn',
       tokenExpiration: 1800,
       stsEndpoint: 'https://vpce-0123.sts.eu-west-1.vpce.amazonaws.com',
+      stsCaBundle: { configMap: 'corp-ca' },
     },
   },
   'fullname-override': { fullnameOverride: 'imds' },
+  scheduling: {
+    imagePullSecrets: [{ name: 'regcred' }],
+    nodeSelector: { 'kubernetes.io/os': 'linux', 'node-role.example.com/platform': 'true' },
+    tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'platform', effect: 'NoSchedule' }],
+    affinity: {
+      podAntiAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [
+          {
+            labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'imds-emulator' } },
+            topologyKey: 'kubernetes.io/hostname',
+          },
+        ],
+      },
+    },
+    topologySpreadConstraints: [
+      {
+        maxSkew: 1,
+        topologyKey: 'topology.kubernetes.io/zone',
+        whenUnsatisfiable: 'DoNotSchedule',
+        labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'imds-emulator' } },
+      },
+    ],
+    podAnnotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8081' },
+    podLabels: { team: 'platform' },
+    serviceAccount: { annotations: { 'example.com/owner': 'platform' } },
+  },
+  'webhook-settings': {
+    logLevel: 'debug',
+    namespacePolicy: { enabled: false },
+    sidecar: { port: 9080, healthPort: 9081, stsCaBundle: { secret: 'corp-ca', key: 'bundle.pem' } },
+    resources: { requests: { cpu: '0.25', memory: '1Gi' }, limits: { cpu: '2', memory: '2Gi' } },
+  },
 };

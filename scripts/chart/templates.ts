@@ -24,14 +24,42 @@ interface Marker {
   readonly expr: string;
   /** Numbers are matched as whole numeric fields only. */
   readonly number?: boolean;
-  /** Optional value: the line carrying it is rendered only if `expr` is non-empty. */
+  /** Optional value: the line carrying it is rendered only if `expr` (or `when`) is non-empty. */
   readonly optional?: boolean;
+  /** The condition of an optional value's line, when not its own expression. */
+  readonly when?: string;
   /** A list value: the marker list item expands to one item per element. */
   readonly list?: boolean;
 }
 
+/**
+ * A free-form Kubernetes block, passed through with `toYaml`: its marker is the whole rendered value. `block`: a
+ * mapping key rendered only when the value is not empty; `entries`: entries merged into a mapping the construct also
+ * fills (the marker is one entry); `override`: replaces what the construct renders by default (its variants are
+ * merged under `{{- if }}`).
+ */
+interface BlockMarker {
+  readonly path: string;
+  readonly value: unknown;
+  readonly kind: 'block' | 'entries' | 'override';
+}
+
 const FULLNAME = `include "${CHART_NAME}.fullname" .`;
 const DIGEST = `sha256:${'e'.repeat(64)}`;
+
+/** The CA bundle comes from a ConfigMap or a Secret: each is set in its own variant. */
+const CA_CONFIGMAP: Marker = {
+  path: 'sidecar.stsCaBundle.configMap',
+  value: 'zzcaconfigmapzz',
+  optional: true,
+  expr: '.Values.sidecar.stsCaBundle.configMap',
+};
+const CA_SECRET: Marker = {
+  path: 'sidecar.stsCaBundle.secret',
+  value: 'zzcasecretzz',
+  optional: true,
+  expr: '.Values.sidecar.stsCaBundle.secret',
+};
 
 const MARKERS: Marker[] = [
   { value: 'zzfullnamezz', expr: FULLNAME },
@@ -73,6 +101,16 @@ const MARKERS: Marker[] = [
     value: 'zzgroupzz.io',
     expr: '.Values.certificate.certManager.issuer.group',
   },
+  { path: 'logLevel', value: 'fatal', expr: '.Values.logLevel' },
+  {
+    path: 'namespacePolicy.enabled',
+    value: false,
+    find: 'namespace-policy=false',
+    text: 'namespace-policy={{ .Values.namespacePolicy.enabled }}',
+    expr: '.Values.namespacePolicy.enabled',
+  },
+  { path: 'sidecar.port', value: 41011, expr: 'int .Values.sidecar.port' },
+  { path: 'sidecar.healthPort', value: 41012, expr: 'int .Values.sidecar.healthPort' },
   { path: 'sidecar.mode', value: 'native', expr: '.Values.sidecar.mode' },
   { path: 'sidecar.region', value: 'zz-marker-1', expr: '.Values.sidecar.region' },
   { path: 'sidecar.httpTokens', value: 'required', expr: '.Values.sidecar.httpTokens' },
@@ -84,6 +122,15 @@ const MARKERS: Marker[] = [
     value: 'https://zzstszz',
     optional: true,
     expr: '.Values.sidecar.stsEndpoint',
+  },
+  CA_CONFIGMAP,
+  CA_SECRET,
+  {
+    path: 'sidecar.stsCaBundle.key',
+    value: 'zzcakeyzz',
+    optional: true,
+    when: `or ${CA_CONFIGMAP.expr} ${CA_SECRET.expr}`,
+    expr: '.Values.sidecar.stsCaBundle.key',
   },
   { path: 'sidecar.resources.requests.cpu', value: '121m', expr: '.Values.sidecar.resources.requests.cpu' },
   {
@@ -98,6 +145,49 @@ const MARKERS: Marker[] = [
     expr: '.Values.sidecar.resources.limits.memory',
   },
 ];
+
+const BLOCKS: BlockMarker[] = [
+  { path: 'imagePullSecrets', value: [{ name: 'zzpullsecretzz' }], kind: 'block' },
+  { path: 'nodeSelector', value: { zznodeselectorzz: 'zznodezz' }, kind: 'block' },
+  { path: 'tolerations', value: [{ key: 'zztolerationzz', operator: 'Exists' }], kind: 'block' },
+  {
+    path: 'affinity',
+    value: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: 'zzaffinityzz', operator: 'Exists' }] }],
+        },
+      },
+    },
+    kind: 'block',
+  },
+  { path: 'podAnnotations', value: { zzpodannotationzz: 'zzpodannotationvaluezz' }, kind: 'block' },
+  { path: 'serviceAccount.annotations', value: { zzsaannotationzz: 'zzsaannotationvaluezz' }, kind: 'block' },
+  { path: 'podLabels', value: { zzpodlabelzz: 'zzpodlabelvaluezz' }, kind: 'entries' },
+  {
+    path: 'topologySpreadConstraints',
+    value: [{ maxSkew: 3, topologyKey: 'zzspreadzz', whenUnsatisfiable: 'DoNotSchedule' }],
+    kind: 'override',
+  },
+];
+const SPREAD = BLOCKS.find((b) => b.kind === 'override')!;
+
+/** JSON with sorted keys, to compare a synthesized node with a block marker. */
+function canonical(node: unknown): string {
+  const sort = (n: unknown): unknown =>
+    Array.isArray(n)
+      ? n.map(sort)
+      : typeof n === 'object' && n !== null
+        ? Object.fromEntries(
+            Object.keys(n)
+              .sort()
+              .map((k) => [k, sort((n as Record<string, unknown>)[k])]),
+          )
+        : n;
+  return JSON.stringify(sort(node));
+}
+
+const helmPath = (path: string) => `.Values.${path}`;
 
 /** The issuer name marker selects a variant, so it is set per variant. */
 const ISSUER_NAME: Marker = {
@@ -124,7 +214,7 @@ function setPath(values: Values, path: string, value: unknown): Values {
 /** Replacement texts, shared by all variants so equal fields get equal tokens. */
 class Tokens {
   private readonly texts: string[] = [];
-  private readonly used = new Set<Marker>();
+  private readonly used = new Set<Marker | BlockMarker>();
 
   public token(text: string): string {
     let i = this.texts.indexOf(text);
@@ -134,9 +224,23 @@ class Tokens {
 
   /** Replaces every marked leaf of a synthesized object by a token. */
   public tokenize(node: unknown): unknown {
+    if (typeof node === 'object' && node !== null) {
+      const block = BLOCKS.find((b) => b.kind !== 'entries' && canonical(b.value) === canonical(node));
+      if (block) {
+        this.used.add(block);
+        return this.token(`${block.kind.toUpperCase()}:${helmPath(block.path)}`);
+      }
+    }
     if (Array.isArray(node)) return node.map((n) => this.tokenize(n));
     if (typeof node === 'object' && node !== null) {
-      return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, this.tokenize(v)]));
+      return Object.fromEntries(
+        Object.entries(node).map(([k, v]) => {
+          const entries = BLOCKS.find((b) => b.kind === 'entries' && k in (b.value as object));
+          if (!entries) return [k, this.tokenize(v)];
+          this.used.add(entries);
+          return [this.token(`ENTRIES:${helmPath(entries.path)}`), ''];
+        }),
+      );
     }
     if (typeof node === 'number') {
       const m = MARKERS.find((x) => x.number && x.value === node);
@@ -156,7 +260,9 @@ class Tokens {
     for (const m of found) text = text.split(m.find ?? String(m.value)).join(m.text ?? `{{ ${m.expr} }}`);
     const optional = found.find((m) => m.optional);
     const rendered = `"${text}"`;
-    return this.token(optional ? `{{- if ${optional.expr} }}\nLINE:${rendered}\n{{- end }}` : rendered);
+    return this.token(
+      optional ? `{{- if ${optional.when ?? optional.expr} }}\nLINE:${rendered}\n{{- end }}` : rendered,
+    );
   }
 
   /** Puts the Helm text back in place of the tokens of a YAML document. */
@@ -168,6 +274,16 @@ class Tokens {
         if (!match) return line;
         const replacement = this.texts[Number(match[1])];
         const indent = /^\s*/.exec(line)![0];
+        const [kind, expr] = replacement.split(':');
+        const key = /^\s*([^:]+): HELMSUBST/.exec(line)?.[1];
+        const toYaml = (value: string, pad: string) => `${pad}{{- toYaml ${value} | nindent ${pad.length} }}`;
+        if (kind === 'BLOCK') {
+          return [`{{- with ${expr} }}`, `${indent}${key}:`, toYaml('.', `${indent}  `), '{{- end }}'].join(
+            '\n',
+          );
+        }
+        if (kind === 'ENTRIES') return [`{{- with ${expr} }}`, toYaml('.', indent), '{{- end }}'].join('\n');
+        if (kind === 'OVERRIDE') return [`${indent}${key}:`, toYaml(expr, `${indent}  `)].join('\n');
         if (replacement.startsWith('{{- range')) {
           return replacement
             .split('\n')
@@ -185,15 +301,25 @@ class Tokens {
 
   /** Markers never found in the output mean the construct stopped using a value: the chart would silently lose it. */
   public unused(): string[] {
-    return [...MARKERS, ISSUER_NAME].filter((m) => !this.used.has(m)).map((m) => m.path ?? String(m.value));
+    return [...MARKERS, ISSUER_NAME, ...BLOCKS]
+      .filter((m) => !this.used.has(m))
+      .map((m) => m.path ?? String(m.value));
   }
 }
 
 function synthesize(values: Values, tokens: Tokens): Map<string, string> {
   const chart = Testing.chart();
+  const props = propsFromValues(values, {
+    fullname: 'zzfullnamezz',
+    namespace: 'zznamespacezz',
+    scope: chart,
+  });
   new ImdsEmulator(chart, 'imds-emulator', {
-    ...propsFromValues(values, { fullname: 'zzfullnamezz', namespace: 'zznamespacezz' }),
-    labels: { 'helm.sh/chart': 'zzchartzz', 'app.kubernetes.io/managed-by': 'zzservicezz' },
+    ...props,
+    metadata: {
+      ...props.metadata,
+      labels: { 'helm.sh/chart': 'zzchartzz', 'app.kubernetes.io/managed-by': 'zzservicezz' },
+    },
   });
   const out = new Map<string, string>();
   for (const obj of Testing.synth(chart)) {
@@ -207,10 +333,24 @@ function synthesize(values: Values, tokens: Tokens): Map<string, string> {
 /** The chart's templates, file name → content, generated from the construct. */
 export function renderTemplates(): Map<string, string> {
   let values = defaultValues();
-  for (const m of MARKERS) if (m.path) values = setPath(values, m.path, m.value);
+  for (const m of [...MARKERS, ...BLOCKS]) if (m.path) values = setPath(values, m.path, m.value);
   const tokens = new Tokens();
-  const variant = (mode: string, issuer: string) =>
-    synthesize(setPath(setPath(values, 'certificate.mode', mode), ISSUER_NAME.path!, issuer), tokens);
+  // Each certificate variant with the user's spread constraints and with the construct's default ones, with the CA
+  // bundle from a ConfigMap and from a Secret.
+  const bySpread = (v: Values) =>
+    mergeTemplates(
+      synthesize(v, tokens),
+      synthesize(setPath(v, SPREAD.path, []), tokens),
+      helmPath(SPREAD.path),
+    );
+  const variant = (mode: string, issuer: string) => {
+    const v = setPath(setPath(values, 'certificate.mode', mode), ISSUER_NAME.path!, issuer);
+    return mergeTemplates(
+      bySpread(setPath(v, CA_SECRET.path!, '')),
+      bySpread(setPath(v, CA_CONFIGMAP.path!, '')),
+      CA_CONFIGMAP.expr,
+    );
+  };
 
   const certManager = mergeTemplates(
     variant('certManager', String(ISSUER_NAME.value)),

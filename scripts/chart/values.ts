@@ -5,6 +5,8 @@
 import {
   AUDIENCE,
   CERTIFICATE_MODE,
+  CONFIG_KEY,
+  CPU,
   DEFAULT_FAILURE_POLICY,
   DEFAULT_IMAGE_REPOSITORY,
   DEFAULT_IMAGE_TAG,
@@ -25,7 +27,9 @@ import {
   type IntRule,
   ISSUER_KIND,
   type JsonSchema,
-  QUANTITY,
+  LOG_LEVEL,
+  MEMORY,
+  PORT,
   REGION,
   REPLICAS,
   type Resources,
@@ -38,16 +42,22 @@ import {
   WEBHOOK_FLAGS,
   WEBHOOK_RESOURCES,
 } from '@imds-emulator/contract';
+import { Duration } from 'cdk8s';
+import type { ImagePullPolicy } from 'cdk8s-plus-27';
+import { ConfigMap, Secret } from 'cdk8s-plus-27';
+import type { Construct } from 'constructs';
 import {
   CertificateMode,
   type CertManagerIssuer,
   type FailurePolicy,
   type HttpTokens,
-  type ImagePullPolicy,
   type ImdsEmulatorProps,
+  type LogLevel,
   type SidecarMode,
+  StsCaBundle,
   WebhookCertificate,
 } from '../../constructs/src';
+import { cpuOf, sizeOf } from '../../constructs/src/quantity';
 
 export const CHART_NAME = 'imds-emulator';
 
@@ -62,6 +72,8 @@ export interface Leaf {
 export interface Group {
   readonly doc: string;
   readonly children: Record<string, Leaf | Group>;
+  /** A JSON Schema constraint across the children. */
+  readonly constraint?: Record<string, unknown>;
 }
 
 export function isGroup(n: Leaf | Group): n is Group {
@@ -90,7 +102,10 @@ const optional = (rule: Rule<string>, doc: string): Leaf => {
 const resources = (doc: string, defaults: Resources): Group => {
   const pair = (d: string, cpu: string, memory: string): Group => ({
     doc: `${d === 'request' ? 'Requests' : 'Limits'}.`,
-    children: { cpu: str(QUANTITY, cpu, `CPU ${d}.`), memory: str(QUANTITY, memory, `Memory ${d}.`) },
+    children: {
+      cpu: str(CPU, cpu, `CPU ${d}: millicores ("50m") or cores ("0.5").`),
+      memory: str(MEMORY, memory, `Memory ${d}: a whole number of Ki, Mi, Gi, Ti or Pi.`),
+    },
   });
   return {
     doc,
@@ -100,6 +115,23 @@ const resources = (doc: string, defaults: Resources): Group => {
     },
   };
 };
+
+/** The labels the chart puts on the webhook pods itself (a test checks them against the rendered pods). */
+export const STANDARD_LABELS = [
+  'app.kubernetes.io/name',
+  'app.kubernetes.io/instance',
+  'app.kubernetes.io/component',
+  'app.kubernetes.io/part-of',
+  'app.kubernetes.io/managed-by',
+  'helm.sh/chart',
+];
+const STRING_MAP = { type: 'object', additionalProperties: { type: 'string' } };
+/** A Kubernetes block passed through as it is (`toYaml`); the tests validate it against the Kubernetes schema. */
+const block = (
+  def: object,
+  doc: string,
+  schema: object = { type: Array.isArray(def) ? 'array' : 'object' },
+) => leaf(def, doc, schema);
 
 /** Every value of the chart, with its default. */
 export const VALUES_MODEL: Group = {
@@ -122,6 +154,19 @@ export const VALUES_MODEL: Group = {
         ),
       },
     },
+    imagePullSecrets: block(
+      [],
+      'Secrets with registry credentials for the webhook image, e.g. [{name: regcred}].',
+      {
+        type: 'array',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name'],
+          properties: { name: exact(DNS1123_SUBDOMAIN) },
+        },
+      },
+    ),
     replicaCount: int(
       REPLICAS,
       DEFAULT_REPLICAS,
@@ -132,6 +177,33 @@ export const VALUES_MODEL: Group = {
       DNS1123_SUBDOMAIN,
       'priorityClassName of the webhook pods, e.g. system-cluster-critical. Empty: none.',
     ),
+    logLevel: str(LOG_LEVEL, WEBHOOK_FLAGS.logLevel.default, 'Log level of the webhook.'),
+    nodeSelector: block({}, 'nodeSelector of the webhook pods.', STRING_MAP),
+    tolerations: block([], 'Tolerations of the webhook pods.'),
+    affinity: block({}, 'Affinity of the webhook pods.'),
+    topologySpreadConstraints: block(
+      [],
+      'Topology spread constraints of the webhook pods. Empty: a soft spread across nodes and zones.',
+    ),
+    podAnnotations: block({}, 'Extra annotations of the webhook pods.', STRING_MAP),
+    podLabels: block({}, 'Extra labels of the webhook pods (not the standard ones, which the chart sets).', {
+      ...STRING_MAP,
+      propertyNames: { not: { enum: STANDARD_LABELS } },
+    }),
+    serviceAccount: {
+      doc: "The webhook's ServiceAccount.",
+      children: { annotations: block({}, 'Annotations of the ServiceAccount.', STRING_MAP) },
+    },
+    namespacePolicy: {
+      doc: 'The allowed-role-arns namespace annotation.',
+      children: {
+        enabled: leaf(
+          WEBHOOK_FLAGS.namespacePolicy.default === 'true',
+          'Enforce it: a pod whose role is not allowed by its namespace is refused.',
+          { type: 'boolean' },
+        ),
+      },
+    },
     webhook: {
       doc: 'The MutatingWebhookConfiguration.',
       children: {
@@ -211,6 +283,34 @@ export const VALUES_MODEL: Group = {
           HTTP_URL,
           'STS endpoint URL for every sidecar (e.g. a VPC endpoint). Empty: the regional endpoint.',
         ),
+        port: int(
+          PORT,
+          WEBHOOK_FLAGS.sidecarPort.default,
+          "IMDS port of the injected sidecar (on the pod's loopback).",
+        ),
+        healthPort: int(
+          PORT,
+          WEBHOOK_FLAGS.sidecarHealthPort.default,
+          'Health port of the injected sidecar (not the same as port: the webhook would refuse to start).',
+        ),
+        stsCaBundle: {
+          doc: "CA certificates (PEM) the sidecars trust for stsEndpoint, from a ConfigMap or a Secret in each opted-in pod's namespace (e.g. distributed by trust-manager); mounted into the sidecar and named by NODE_EXTRA_CA_CERTS.",
+          children: {
+            configMap: optional(
+              DNS1123_SUBDOMAIN,
+              "ConfigMap (in each opted-in pod's namespace, e.g. from trust-manager) whose key holds PEM CA certificates the sidecars trust for stsEndpoint (mounted, NODE_EXTRA_CA_CERTS). Empty: none.",
+            ),
+            secret: optional(DNS1123_SUBDOMAIN, 'Name of the Secret (not with configMap). Empty: none.'),
+            key: str(CONFIG_KEY, WEBHOOK_FLAGS.stsCaBundleKey.default, 'Key of the bundle.'),
+          },
+          // Not both a ConfigMap and a Secret.
+          constraint: {
+            not: {
+              properties: { configMap: { minLength: 1 }, secret: { minLength: 1 } },
+              required: ['configMap', 'secret'],
+            },
+          },
+        },
         resources: resources('Resources of each injected sidecar.', SIDECAR_RESOURCES),
       },
     },
@@ -252,6 +352,8 @@ export function helmFullname(releaseName: string, fullnameOverride: string): str
 export interface RenderContext {
   readonly fullname: string;
   readonly namespace: string;
+  /** Where the references the props need (image pull secrets) are created. */
+  readonly scope: Construct;
 }
 
 /**
@@ -264,11 +366,27 @@ export function propsFromValues(v: Values, ctx: RenderContext): ImdsEmulatorProp
   const n = (path: string) => get(path) as number;
   const optional = (path: string) => (s(path) === '' ? undefined : s(path));
   const res = (prefix: string) => ({
-    cpuRequest: s(`${prefix}.requests.cpu`),
-    memoryRequest: s(`${prefix}.requests.memory`),
-    cpuLimit: s(`${prefix}.limits.cpu`),
-    memoryLimit: s(`${prefix}.limits.memory`),
+    cpu: { request: cpuOf(s(`${prefix}.requests.cpu`)), limit: cpuOf(s(`${prefix}.limits.cpu`)) },
+    memory: {
+      request: sizeOf(s(`${prefix}.requests.memory`)),
+      limit: sizeOf(s(`${prefix}.limits.memory`)),
+    },
   });
+  /** A free-form block, or undefined when empty (the chart renders nothing for it). */
+  const block = <T>(path: string): T | undefined => {
+    const value = get(path) as object;
+    // A JSON copy: under jest a structuredClone of it lost fields in the cdk8s L1 (other realm).
+    return Object.keys(value).length === 0 ? undefined : (JSON.parse(JSON.stringify(value)) as T);
+  };
+  const pullSecrets = get('imagePullSecrets') as { name: string }[];
+  const caConfigMap = optional('sidecar.stsCaBundle.configMap');
+  const caSecret = optional('sidecar.stsCaBundle.secret');
+  const caKey = s('sidecar.stsCaBundle.key');
+  const stsCaBundle = caConfigMap
+    ? StsCaBundle.fromConfigMap(ConfigMap.fromConfigMapName(ctx.scope, 'sts-ca-bundle', caConfigMap), caKey)
+    : caSecret
+      ? StsCaBundle.fromSecret(Secret.fromSecretName(ctx.scope, 'sts-ca-bundle', caSecret), caKey)
+      : undefined;
   const issuerName = optional('certificate.certManager.issuer.name');
   const issuer: CertManagerIssuer | undefined = issuerName
     ? {
@@ -278,31 +396,43 @@ export function propsFromValues(v: Values, ctx: RenderContext): ImdsEmulatorProp
       }
     : undefined;
   return {
-    name: ctx.fullname,
-    namespace: ctx.namespace,
+    metadata: { name: ctx.fullname, namespace: ctx.namespace },
     imageRepository: s('image.repository'),
     imageTag: s('image.tag'),
     imageDigest: optional('image.digest'),
     imagePullPolicy: s('image.pullPolicy') as ImagePullPolicy,
+    imagePullSecrets: pullSecrets.length
+      ? pullSecrets.map((p, i) => Secret.fromSecretName(ctx.scope, `image-pull-secret-${i}`, p.name))
+      : undefined,
     replicas: n('replicaCount'),
     resources: res('resources'),
+    logLevel: s('logLevel') as LogLevel,
     priorityClassName: optional('priorityClassName'),
+    nodeSelector: block('nodeSelector'),
+    tolerations: block('tolerations'),
+    affinity: block('affinity'),
+    topologySpreadConstraints: block('topologySpreadConstraints'),
+    podAnnotations: block('podAnnotations'),
+    podLabels: block('podLabels'),
+    serviceAccountAnnotations: block('serviceAccount.annotations'),
+    namespacePolicy: get('namespacePolicy.enabled') as boolean,
     failurePolicy: s('webhook.failurePolicy') as FailurePolicy,
-    timeoutSeconds: n('webhook.timeoutSeconds'),
+    timeout: Duration.seconds(n('webhook.timeoutSeconds')),
     excludedNamespaces: [...(get('webhook.excludedNamespaces') as string[])],
     certificate:
       s('certificate.mode') === CertificateMode.CERT_MANAGER
         ? WebhookCertificate.certManager({ issuer })
         : WebhookCertificate.selfManaged(),
-    sidecar: {
-      mode: s('sidecar.mode') as SidecarMode,
-      region: s('sidecar.region'),
-      httpTokens: s('sidecar.httpTokens') as HttpTokens,
-      sessionDuration: n('sidecar.sessionDuration'),
-      tokenAudience: s('sidecar.tokenAudience'),
-      tokenExpiration: n('sidecar.tokenExpiration'),
-      stsEndpoint: optional('sidecar.stsEndpoint'),
-      resources: res('sidecar.resources'),
-    },
+    sidecarMode: s('sidecar.mode') as SidecarMode,
+    sidecarRegion: s('sidecar.region'),
+    sidecarHttpTokens: s('sidecar.httpTokens') as HttpTokens,
+    sidecarSessionDuration: Duration.seconds(n('sidecar.sessionDuration')),
+    sidecarTokenAudience: s('sidecar.tokenAudience'),
+    sidecarTokenExpiration: Duration.seconds(n('sidecar.tokenExpiration')),
+    sidecarStsEndpoint: optional('sidecar.stsEndpoint'),
+    sidecarStsCaBundle: stsCaBundle,
+    sidecarPort: n('sidecar.port'),
+    sidecarHealthPort: n('sidecar.healthPort'),
+    sidecarResources: res('sidecar.resources'),
   };
 }

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chartFiles } from '../../scripts/chart/files';
 import { FIXTURES } from '../../scripts/chart/fixtures';
-import { helmFullname } from '../../scripts/chart/values';
+import { helmFullname, STANDARD_LABELS } from '../../scripts/chart/values';
 import {
   CHART,
   cleanup,
@@ -97,6 +97,13 @@ describe.each(HELM_NAMES)('%s', (h) => {
     expect(normalize(fromHelm)).toEqual(normalize(constructObjects(RELEASE, NAMESPACE, values)));
   });
 
+  test("a parent chart's global values are allowed (the chart can be a subchart)", async () => {
+    const objects = await helmTemplate(h, RELEASE, NAMESPACE, {
+      global: { imageRegistry: 'registry.example' },
+    });
+    expect(normalize(objects)).toEqual(normalize(constructObjects(RELEASE, NAMESPACE, {})));
+  });
+
   test('kubeVersion: 1.24 and EKS-style versions render, 1.23 is refused', async () => {
     await expect(helmTemplate(h, 'r', 'ns', {}, ['--kube-version', 'v1.24.0'])).resolves.not.toHaveLength(0);
     await expect(
@@ -116,6 +123,12 @@ describe.each(HELM_NAMES)('%s', (h) => {
     ['region', { sidecar: { region: 'Europe' } }],
     ['excludedNamespaces', { webhook: { excludedNamespaces: ['Bad_NS'] } }],
     ['sessionDuration', { sidecar: { sessionDuration: 60 } }],
+    ['stsCaBundle', { sidecar: { stsCaBundle: { configMap: 'a', secret: 'b' } } }],
+    ['key', { sidecar: { stsCaBundle: { configMap: 'a', key: 'a/b' } } }],
+    ['memory', { resources: { limits: { memory: '1e9' } } }],
+    ['tolerations', { tolerations: { key: 'not-a-list' } }],
+    // Helm 4 names the label but not the path.
+    ['app.kubernetes.io/name', { podLabels: { 'app.kubernetes.io/name': 'other' } }],
   ])('a bad value fails at render time through the schema, naming %s', async (key, values) => {
     const failure = helm(h, ['template', 'r', CHART, '-f', valuesFile(values)]);
     await expect(failure).rejects.toThrow("values don't meet the specifications of the schema");
@@ -138,6 +151,11 @@ describe('Helm 3 and Helm 4', () => {
 });
 
 describe('releases', () => {
+  test('podLabels may not repeat a label the chart sets: STANDARD_LABELS lists every one of them', () => {
+    const deployment = rendered.default.helm3.find((o) => o.kind === 'Deployment');
+    expect(Object.keys(deployment.spec.template.metadata.labels).sort()).toEqual([...STANDARD_LABELS].sort());
+  });
+
   test('every object carries the standard labels, Helm-only ones included', () => {
     for (const o of rendered.default.helm3) {
       expect(o.metadata.labels).toMatchObject({

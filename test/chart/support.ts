@@ -79,7 +79,7 @@ export function constructObjects(release: string, namespace: string, values: Val
   const merged = mergeValues(defaultValues(), values);
   const chart = Testing.chart();
   const fullname = helmFullname(release, merged.fullnameOverride as string);
-  new ImdsEmulator(chart, 'imds-emulator', propsFromValues(merged, { fullname, namespace }));
+  new ImdsEmulator(chart, 'imds-emulator', propsFromValues(merged, { fullname, namespace, scope: chart }));
   return Testing.synth(chart);
 }
 

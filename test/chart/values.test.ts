@@ -21,7 +21,8 @@ const validate = new Ajv({ strict: false }).compile(schema);
 function construct(values: Values): void {
   const merged = mergeValues(defaultValues(), values);
   const fullname = helmFullname('rel', merged.fullnameOverride as string);
-  new ImdsEmulator(Testing.chart(), 'e', propsFromValues(merged, { fullname, namespace: 'ns' }));
+  const chart = Testing.chart();
+  new ImdsEmulator(chart, 'e', propsFromValues(merged, { fullname, namespace: 'ns', scope: chart }));
 }
 
 describe('values.schema.json and the construct', () => {

@@ -1,12 +1,14 @@
-import { ApiObject, Chart, JsonPatch, Testing } from 'cdk8s';
+import { ApiObject, Chart, Duration, JsonPatch, Size, Testing } from 'cdk8s';
+import { ConfigMap, Cpu, ImagePullPolicy, Secret } from 'cdk8s-plus-27';
 import {
   CertificateMode,
   FailurePolicy,
   HttpTokens,
-  ImagePullPolicy,
   ImdsEmulator,
   type ImdsEmulatorProps,
+  LogLevel,
   SidecarMode,
+  StsCaBundle,
   WebhookCertificate,
 } from '../../constructs/src';
 
@@ -65,25 +67,22 @@ describe('ImdsEmulator defaults', () => {
     expect(emulator.imagePullPolicy).toBe(ImagePullPolicy.IF_NOT_PRESENT);
     expect(emulator.replicas).toBe(2);
     expect(emulator.failurePolicy).toBe(FailurePolicy.FAIL);
-    expect(emulator.timeoutSeconds).toBe(5);
+    expect(emulator.timeout.toSeconds()).toBe(5);
+    expect(emulator.logLevel).toBe(LogLevel.INFO);
+    expect(emulator.namespacePolicy).toBe(true);
     expect(emulator.excludedNamespaces).toEqual(['imds-emulator', 'kube-system']);
     expect(emulator.certificate.mode).toBe(CertificateMode.SELF_MANAGED);
     expect(emulator.certificateSecretName).toBe('imds-emulator-tls');
-    expect(emulator.sidecar).toEqual({
-      region: 'us-east-1',
-      httpTokens: HttpTokens.OPTIONAL,
-      sessionDuration: 3600,
-      tokenAudience: 'sts.amazonaws.com',
-      tokenExpiration: 3600,
-      mode: SidecarMode.AUTO,
-      stsEndpoint: undefined,
-      resources: { cpuRequest: '5m', memoryRequest: '32Mi', cpuLimit: '1', memoryLimit: '128Mi' },
-    });
-    expect(emulator.resources).toEqual({
-      cpuRequest: '50m',
-      memoryRequest: '224Mi',
-      cpuLimit: '500m',
-      memoryLimit: '384Mi',
+    expect(emulator.sidecarRegion).toBe('us-east-1');
+    expect(emulator.sidecarHttpTokens).toBe(HttpTokens.OPTIONAL);
+    expect(emulator.sidecarSessionDuration.toSeconds()).toBe(3600);
+    expect(emulator.sidecarTokenAudience).toBe('sts.amazonaws.com');
+    expect(emulator.sidecarTokenExpiration.toSeconds()).toBe(3600);
+    expect(emulator.sidecarMode).toBe(SidecarMode.AUTO);
+    expect([emulator.sidecarPort, emulator.sidecarHealthPort]).toEqual([16925, 16926]);
+    expect(container(synth().objects).resources).toEqual({
+      requests: { cpu: '50m', memory: '224Mi' },
+      limits: { cpu: '500m', memory: '384Mi' },
     });
   });
 
@@ -214,7 +213,7 @@ describe('ImdsEmulator defaults', () => {
   });
 
   test('selector labels are only name and instance; extra labels reach every object and the pods', () => {
-    const { objects } = synth({ labels: { team: 'platform' } });
+    const { objects } = synth({ metadata: { labels: { team: 'platform' } } });
     expect(find(objects, 'Deployment').spec.selector.matchLabels).toEqual({
       'app.kubernetes.io/instance': 'imds-emulator',
       'app.kubernetes.io/name': 'imds-emulator',
@@ -231,11 +230,22 @@ describe('ImdsEmulator defaults', () => {
     );
     expect(webhook(Testing.synth(chart)).matchConditions).toEqual([{ name: 'x', expression: 'true' }]);
   });
+
+  test('the Deployment, Service and MutatingWebhookConfiguration are public members', () => {
+    const chart = Testing.chart();
+    const emulator = new ImdsEmulator(chart, 'imds');
+    emulator.deployment.addJsonPatch(JsonPatch.add('/spec/minReadySeconds', 10));
+    emulator.service.addJsonPatch(JsonPatch.add('/spec/ipFamilyPolicy', 'PreferDualStack'));
+    const objects = Testing.synth(chart);
+    expect(find(objects, 'Deployment').spec.minReadySeconds).toBe(10);
+    expect(find(objects, 'Service').spec.ipFamilyPolicy).toBe('PreferDualStack');
+    expect(emulator.webhookConfiguration).toBe(ApiObject.of(emulator));
+  });
 });
 
 describe('ImdsEmulator props', () => {
   test('name and namespace name every object; cluster-scoped ones carry the namespace', () => {
-    const { objects } = synth({ name: 'imds', namespace: 'platform' });
+    const { objects } = synth({ metadata: { name: 'imds', namespace: 'platform' } });
     for (const o of objects) {
       const clusterScoped = ['ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration'].includes(
         o.kind,
@@ -251,8 +261,8 @@ describe('ImdsEmulator props', () => {
   });
 
   test('two installs in different namespaces share no object name of the same kind and scope', () => {
-    const a = synth({ namespace: 'team-a' }).objects;
-    const b = synth({ namespace: 'team-b' }).objects;
+    const a = synth({ metadata: { namespace: 'team-a' } }).objects;
+    const b = synth({ metadata: { namespace: 'team-b' } }).objects;
     const ids = (objs: Obj[]) =>
       objs.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
     const overlap = ids(a).filter((id) => ids(b).includes(id));
@@ -283,10 +293,10 @@ describe('ImdsEmulator props', () => {
 
   test('resources, priorityClassName, failure policy, timeout and namespace exclusions', () => {
     const { objects } = synth({
-      resources: { cpuRequest: '1', memoryLimit: '1Gi' },
+      resources: { cpu: { request: Cpu.units(1) }, memory: { limit: Size.gibibytes(1) } },
       priorityClassName: 'system-cluster-critical',
       failurePolicy: FailurePolicy.IGNORE,
-      timeoutSeconds: 10,
+      timeout: Duration.seconds(10),
       excludedNamespaces: ['monitoring'],
     });
     expect(container(objects).resources).toEqual({
@@ -305,19 +315,21 @@ describe('ImdsEmulator props', () => {
 
   test('sidecar defaults become webhook flags', () => {
     const { objects } = synth({
-      sidecar: {
-        region: 'eu-west-1',
-        httpTokens: HttpTokens.REQUIRED,
-        sessionDuration: 900,
-        tokenAudience: 'my-audience',
-        tokenExpiration: 600,
-        mode: SidecarMode.NATIVE,
-        stsEndpoint: 'https://sts.example.test',
-        resources: { cpuLimit: '2', memoryRequest: '48Mi' },
-      },
+      sidecarRegion: 'eu-west-1',
+      sidecarHttpTokens: HttpTokens.REQUIRED,
+      sidecarSessionDuration: Duration.minutes(15),
+      sidecarTokenAudience: 'my-audience',
+      sidecarTokenExpiration: Duration.minutes(10),
+      sidecarMode: SidecarMode.NATIVE,
+      sidecarStsEndpoint: 'https://sts.example.test',
+      sidecarPort: 9080,
+      sidecarHealthPort: 9081,
+      sidecarResources: { cpu: { limit: Cpu.units(2) }, memory: { request: Size.mebibytes(48) } },
     });
-    expect(args(objects).slice(-11)).toEqual([
+    expect(args(objects).slice(-13)).toEqual([
       '--sidecar-mode=native',
+      '--sidecar-port=9080',
+      '--sidecar-health-port=9081',
       '--default-region=eu-west-1',
       '--default-http-tokens=required',
       '--default-session-duration=900',
@@ -330,6 +342,98 @@ describe('ImdsEmulator props', () => {
       '--sts-endpoint=https://sts.example.test',
     ]);
     expect(args(synth().objects).some((a) => a.startsWith('--sts-endpoint'))).toBe(false);
+  });
+
+  test("sidecarStsCaBundle: a ConfigMap or Secret key becomes the webhook's --sts-ca-bundle-* flags", () => {
+    const chart = Testing.chart();
+    const fromConfigMap = StsCaBundle.fromConfigMap(ConfigMap.fromConfigMapName(chart, 'ca', 'corp-ca'));
+    new ImdsEmulator(chart, 'imds', { sidecarStsCaBundle: fromConfigMap });
+    expect(args(Testing.synth(chart))).toEqual(
+      expect.arrayContaining(['--sts-ca-bundle-configmap=corp-ca', '--sts-ca-bundle-key=ca.crt']),
+    );
+    const secretChart = Testing.chart();
+    const fromSecret = StsCaBundle.fromSecret(
+      Secret.fromSecretName(secretChart, 'ca', 'corp-ca'),
+      'bundle.pem',
+    );
+    new ImdsEmulator(secretChart, 'imds', { sidecarStsCaBundle: fromSecret });
+    const secretArgs = args(Testing.synth(secretChart));
+    expect(secretArgs).toEqual(
+      expect.arrayContaining(['--sts-ca-bundle-secret=corp-ca', '--sts-ca-bundle-key=bundle.pem']),
+    );
+    expect(secretArgs.some((a) => a.startsWith('--sts-ca-bundle-configmap'))).toBe(false);
+    expect(args(synth().objects).some((a) => a.startsWith('--sts-ca-bundle'))).toBe(false);
+  });
+
+  test('fails on a bad CA bundle key or name', () => {
+    const chart = Testing.chart();
+    expect(() => StsCaBundle.fromConfigMap(ConfigMap.fromConfigMapName(chart, 'a', 'ca'), 'a/b')).toThrow(
+      'sidecarStsCaBundle key must be a ConfigMap or Secret key (letters, digits, "-", "_" and ".", at most 253 characters), got "a/b"',
+    );
+    expect(() => StsCaBundle.fromSecret(Secret.fromSecretName(chart, 'b', 'Bad_Name'))).toThrow(
+      'sidecarStsCaBundle name must be a DNS-1123 subdomain',
+    );
+  });
+
+  test('logLevel and namespacePolicy become webhook flags', () => {
+    expect(args(synth().objects)).toEqual(
+      expect.arrayContaining(['--log-level=info', '--namespace-policy=true']),
+    );
+    const { objects } = synth({ logLevel: LogLevel.DEBUG, namespacePolicy: false });
+    expect(args(objects)).toEqual(expect.arrayContaining(['--log-level=debug', '--namespace-policy=false']));
+  });
+
+  test('memory renders in the largest whole binary unit', () => {
+    const { objects } = synth({
+      resources: { memory: { request: Size.mebibytes(1536), limit: Size.mebibytes(2048) } },
+    });
+    expect(container(objects).resources.requests.memory).toBe('1536Mi');
+    expect(container(objects).resources.limits.memory).toBe('2Gi');
+  });
+
+  test('scheduling: node selector, tolerations, affinity, pull secrets, pod metadata, spread override', () => {
+    const chart = Testing.chart();
+    const affinity = {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: 'pool', operator: 'In', values: ['system'] }] }],
+        },
+      },
+    };
+    new ImdsEmulator(chart, 'imds', {
+      nodeSelector: { 'kubernetes.io/os': 'linux' },
+      tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }],
+      affinity,
+      imagePullSecrets: [Secret.fromSecretName(chart, 'regcred', 'regcred')],
+      podAnnotations: { 'prometheus.io/scrape': 'true' },
+      podLabels: { team: 'platform' },
+      serviceAccountAnnotations: { 'example.com/owner': 'platform' },
+      topologySpreadConstraints: [
+        { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' },
+      ],
+    });
+    const objects = Testing.synth(chart);
+    const deployment = find(objects, 'Deployment');
+    const pod = deployment.spec.template;
+    expect(pod.spec.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
+    expect(pod.spec.tolerations).toEqual([{ key: 'CriticalAddonsOnly', operator: 'Exists' }]);
+    expect(pod.spec.affinity).toEqual(affinity);
+    expect(pod.spec.imagePullSecrets).toEqual([{ name: 'regcred' }]);
+    expect(pod.metadata.annotations).toEqual({ 'prometheus.io/scrape': 'true' });
+    expect(pod.metadata.labels.team).toBe('platform');
+    // Pod labels never change the selector (that would break upgrades).
+    expect(Object.keys(deployment.spec.selector.matchLabels)).not.toContain('team');
+    expect(pod.spec.topologySpreadConstraints).toEqual([
+      { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' },
+    ]);
+    expect(find(objects, 'ServiceAccount').metadata.annotations).toEqual({ 'example.com/owner': 'platform' });
+    // Without the override: the soft spread over nodes and zones.
+    const defaults = find(synth().objects, 'Deployment').spec.template.spec;
+    expect(defaults.topologySpreadConstraints.map((c: Obj) => c.topologyKey)).toEqual([
+      'kubernetes.io/hostname',
+      'topology.kubernetes.io/zone',
+    ]);
+    expect(defaults.nodeSelector).toBeUndefined();
   });
 
   test('cert-manager: Issuer, Certificate, mounted Secret, files mode, CA injection and RBAC without secrets', () => {
@@ -395,22 +499,36 @@ describe('ImdsEmulator validation', () => {
 
   test('fails on a name that is not a DNS label or too long', () => {
     fails(
-      { name: 'Imds' },
-      'name must be a DNS-1035 label (a-z, 0-9 and "-", starting with a letter) of at most 52 characters, got "Imds"',
+      { metadata: { name: 'Imds' } },
+      'metadata.name must be a DNS-1035 label (a-z, 0-9 and "-", starting with a letter) of at most 52 characters, got "Imds"',
     );
-    fails({ name: 'a'.repeat(53) }, 'name must be a DNS-1035 label');
+    fails({ metadata: { name: 'a'.repeat(53) } }, 'metadata.name must be a DNS-1035 label');
   });
   test('fails on a bad namespace', () =>
     fails(
-      { namespace: 'bad_ns' },
-      'namespace must be a DNS-1123 label (a-z, 0-9 and "-", starting and ending with a letter or digit, at most 63 characters), got "bad_ns"',
+      { metadata: { namespace: 'bad_ns' } },
+      'metadata.namespace must be a DNS-1123 label (a-z, 0-9 and "-", starting and ending with a letter or digit, at most 63 characters), got "bad_ns"',
     ));
   test('fails on replicas out of range', () => {
     fails({ replicas: 0 }, 'replicas must be a whole number from 1 to 100, got 0');
     fails({ replicas: 1.5 }, 'replicas must be a whole number from 1 to 100, got 1.5');
   });
   test('fails on a timeout out of range', () =>
-    fails({ timeoutSeconds: 45 }, 'timeoutSeconds must be a whole number from 1 to 30, got 45'));
+    fails({ timeout: Duration.seconds(45) }, 'timeout must be a whole number from 1 to 30, got 45'));
+  test('fails on durations that are not whole seconds', () => {
+    fails({ timeout: Duration.millis(1500) }, 'timeout must be a whole number from 1 to 30, got 1.5');
+    fails(
+      { sidecarSessionDuration: Duration.minutes(1) },
+      'sidecarSessionDuration must be a whole number from 900 to 43200, got 60',
+    );
+  });
+  test('fails on equal sidecar ports (the webhook would refuse them)', () =>
+    fails(
+      { sidecarPort: 9000, sidecarHealthPort: 9000 },
+      'sidecarHealthPort must differ from sidecarPort, got 9000 for both',
+    ));
+  test('fails on a bad port', () =>
+    fails({ sidecarPort: 70000 }, 'sidecarPort must be a whole number from 1 to 65535, got 70000'));
   test('fails on a bad image reference', () => {
     fails({ imageRepository: 'Bad Repo' }, 'imageRepository must be an image repository');
     fails({ imageTag: 'v1:2' }, 'imageTag must be an image tag such as "0.1.0", got "v1:2"');
@@ -429,22 +547,22 @@ describe('ImdsEmulator validation', () => {
       'failurePolicy must be one of Fail, Ignore, got "fail"',
     );
     fails(
-      { sidecar: { mode: 'sidecar' as SidecarMode } },
-      'sidecar.mode must be one of native, classic, auto, got "sidecar"',
+      { sidecarMode: 'sidecar' as SidecarMode },
+      'sidecarMode must be one of native, classic, auto, got "sidecar"',
     );
     fails(
-      { sidecar: { httpTokens: 'v2' as HttpTokens } },
-      'sidecar.httpTokens must be one of optional, required, got "v2"',
+      { sidecarHttpTokens: 'v2' as HttpTokens },
+      'sidecarHttpTokens must be one of optional, required, got "v2"',
     );
   });
   test('fails on bad resource quantities', () => {
     fails(
-      { resources: { cpuRequest: 'lots' } },
-      'resources.cpuRequest must be a Kubernetes quantity such as "100m", "0.5" or "64Mi", got "lots"',
+      { resources: { cpu: { request: Cpu.millis(-5) } } },
+      'resources.cpu.request must be a CPU amount in millicores or cores such as "50m", "1" or "0.5", got "-5m"',
     );
     fails(
-      { sidecar: { resources: { memoryLimit: '1 GB' } } },
-      'sidecar.resources.memoryLimit must be a Kubernetes quantity',
+      { sidecarResources: { memory: { limit: Size.kibibytes(0.5) } } },
+      'sidecarResources.memory.limit must be a memory size in Ki, Mi, Gi, Ti or Pi such as "64Mi", got "0.5Ki"',
     );
   });
   test('fails on a bad priorityClassName', () =>
@@ -459,24 +577,24 @@ describe('ImdsEmulator validation', () => {
     ));
   test('fails on bad sidecar defaults', () => {
     fails(
-      { sidecar: { region: 'Europe' } },
-      'sidecar.region must be an AWS region such as "eu-west-1", got "Europe"',
+      { sidecarRegion: 'Europe' },
+      'sidecarRegion must be an AWS region such as "eu-west-1", got "Europe"',
     );
     fails(
-      { sidecar: { sessionDuration: 60 } },
-      'sidecar.sessionDuration must be a whole number from 900 to 43200, got 60',
+      { sidecarSessionDuration: Duration.seconds(60) },
+      'sidecarSessionDuration must be a whole number from 900 to 43200, got 60',
     );
     fails(
-      { sidecar: { tokenExpiration: 300 } },
-      'sidecar.tokenExpiration must be a whole number from 600 to 4294967295, got 300',
+      { sidecarTokenExpiration: Duration.seconds(300) },
+      'sidecarTokenExpiration must be a whole number from 600 to 4294967295, got 300',
     );
     fails(
-      { sidecar: { tokenAudience: 'has space' } },
-      'sidecar.tokenAudience must be a non-empty audience without spaces or quotes, got "has space"',
+      { sidecarTokenAudience: 'has space' },
+      'sidecarTokenAudience must be a non-empty audience without spaces or quotes, got "has space"',
     );
     fails(
-      { sidecar: { stsEndpoint: 'sts.amazonaws.com' } },
-      'sidecar.stsEndpoint must be an http(s) URL such as "https://sts.eu-west-1.amazonaws.com", got "sts.amazonaws.com"',
+      { sidecarStsEndpoint: 'sts.amazonaws.com' },
+      'sidecarStsEndpoint must be an http(s) URL such as "https://sts.eu-west-1.amazonaws.com", got "sts.amazonaws.com"',
     );
   });
   test('fails on a bad cert-manager issuer', () => {

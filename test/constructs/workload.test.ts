@@ -1,4 +1,4 @@
-import { Testing } from 'cdk8s';
+import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import { HttpTokens, ImdsEmulatorWorkload, Redirect } from '../../constructs/src';
@@ -46,7 +46,7 @@ describe('ImdsEmulatorWorkload.enable', () => {
       redirect: Redirect.ENV,
       httpTokens: HttpTokens.REQUIRED,
       region: 'us-gov-west-1',
-      sessionDuration: 7200,
+      sessionDuration: Duration.hours(2),
     });
     expect(podMetadata(Testing.synth(chart), 'Deployment').annotations).toEqual({
       [ANNOTATION]: 'arn:aws-us-gov:iam::123456789012:role/path/to/app',
@@ -80,7 +80,7 @@ describe('ImdsEmulatorWorkload.enable', () => {
       );
     });
     test('on a bad session duration', () =>
-      expect(enable({ roleArn: ROLE, sessionDuration: 100 })).toThrow(
+      expect(enable({ roleArn: ROLE, sessionDuration: Duration.seconds(100) })).toThrow(
         'sessionDuration must be a whole number from 900 to 43200, got 100',
       ));
     test('on a bad region', () =>

@@ -17,7 +17,8 @@ import {
   SESSION_DURATION_ANNOTATION,
   WEBHOOK_FLAGS,
 } from '@imds-emulator/contract';
-import { Chart, Testing } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
+import type { ContainerResources } from 'cdk8s-plus-27';
 import * as kplus from 'cdk8s-plus-27';
 import * as yaml from 'yaml';
 import {
@@ -26,7 +27,9 @@ import {
   ImdsEmulator,
   type ImdsEmulatorProps,
   ImdsEmulatorWorkload,
+  StsCaBundle,
 } from '../../constructs/src';
+import { cpuOf, sizeOf } from '../../constructs/src/quantity';
 import { ConfigError, type RawFlags } from '../../emulator/src/common/flags';
 import { parseSidecarConfig } from '../../emulator/src/sidecar/config';
 import { parseWebhookConfig } from '../../emulator/src/webhook/server/config';
@@ -179,6 +182,23 @@ function roleArns(): Case[] {
   );
   return cases;
 }
+/** CPU and memory as the constructs and the chart write them (the contract's CPU and MEMORY). */
+const CPUS: Case[] = [
+  ...ok('0', '1', '16', '50m', '1000m', '0m', '0.5', '2.25', '0.001'),
+  ...bad('050m', '1.50', '.5', '5.', '+1', '-1', '1e3', '1.2.3', '1Mi', 'm', '0.5m', '1k', '01', ''),
+];
+// A multiple of 1024 in a smaller unit ("1024Mi") is valid for both, and the construct writes it in the larger one
+// ("1Gi"): the same quantity, so it is not a case here.
+const MEMORIES: Case[] = [
+  ...ok('64Mi', '1Gi', '1536Mi', '512Ki', '2Ti', '1Pi'),
+  ...bad('64M', '64', '0.5Gi', '064Mi', '1GiB', '1gi', '+64Mi', '1Ei', '1.2.3', ''),
+];
+
+const CONFIG_KEYS: Case[] = [
+  ...ok('ca.crt', 'bundle.pem', 'CA_bundle-1', '.hidden', 'a', 'k'.repeat(253)),
+  ...bad('a/b', 'with space', 'ca.crt\n', 'k'.repeat(254), 'ä', 'a:b'),
+];
+
 const ROLE_ARNS = roleArns();
 
 const DURATIONS = [...ok(900, 3600, 43200), ...bad(0, 899, 43201, 3600.5)];
@@ -221,6 +241,18 @@ function accepts(attempt: () => void, kind: new (...a: never[]) => Error = Error
 
 function construct(props: ImdsEmulatorProps): boolean {
   return accepts(() => new ImdsEmulator(new Chart(Testing.app(), 'c'), 'e', props));
+}
+
+/** Whether `v` builds the construct's resources and renders back as `v` (a refusal anywhere is a refusal). */
+function readsBack(v: string, resources: () => ContainerResources, kind: 'cpu' | 'memory'): boolean {
+  let rendered: string | undefined;
+  const built = accepts(() => {
+    const chart = new Chart(Testing.app(), 'c');
+    new ImdsEmulator(chart, 'e', { resources: resources() });
+    const deployment = chart.toJson().find((o) => o.kind === 'Deployment');
+    rendered = deployment.spec.template.spec.containers[0].resources.requests[kind];
+  });
+  return built && rendered === v;
 }
 
 function enable(options: Partial<EnableImdsEmulatorOptions>): boolean {
@@ -270,9 +302,8 @@ const verdicts: Record<HelmName, boolean[]> = { helm3: [], helm4: [] };
 
 /**
  * Every case is one alias of the chart as a dependency of a scratch umbrella chart, so one `helm template` checks
- * all of them against values.schema.json and names each alias whose values it refuses. Helm gives every subchart a
- * `global` value, which the chart's schema (additionalProperties: false) refuses for every alias alike: that line is
- * not a verdict on the case.
+ * all of them against values.schema.json and names each alias whose values it refuses (the `global` value Helm gives
+ * every subchart is allowed by the schema).
  */
 async function helmVerdicts(helm: HelmName, scratch: string): Promise<boolean[]> {
   const failed = await run$(HELMS[helm], ['template', 'r', scratch], { maxBuffer: 256 * 1024 * 1024 }).then(
@@ -286,7 +317,7 @@ async function helmVerdicts(helm: HelmName, scratch: string): Promise<boolean[]>
     for (const line of failed.split('\n')) {
       const header = /^c(\d+):$/.exec(line);
       if (header) alias = Number(header[1]);
-      else if (line.startsWith('- ') && !/global/.test(line)) refused.add(alias);
+      else if (line.startsWith('- ')) refused.add(alias);
     }
   }
   return chartCases.map((_, i) => !refused.has(i));
@@ -324,7 +355,7 @@ const GROUPS: Record<string, Row[]> = {
     const v = text(value);
     const annotation = admission({ [REGION_ANNOTATION]: v });
     return {
-      'construct sidecar.region': construct({ sidecar: { region: v } }),
+      'construct sidecarRegion': construct({ sidecarRegion: v }),
       'enable() region': enable({ region: v }),
       'chart sidecar.region': { chart: chartCase({ sidecar: { region: v } }) },
       'webhook --default-region': webhookFlags({ 'default-region': v }),
@@ -336,14 +367,50 @@ const GROUPS: Record<string, Row[]> = {
   quantity: rows(QUANTITIES, (value) => {
     const v = text(value);
     return {
-      'construct resources.cpuRequest': construct({ resources: { cpuRequest: v } }),
-      'construct sidecar.resources.memoryLimit': construct({ sidecar: { resources: { memoryLimit: v } } }),
+      'webhook --sidecar-cpu-request': webhookFlags({ 'sidecar-cpu-request': v }),
+      'webhook --sidecar-memory-limit': webhookFlags({ 'sidecar-memory-limit': v }),
+    };
+  }),
+  // The constructs take kplus Cpu and cdk8s Size; the chart takes the text they render, which reads back unchanged.
+  cpu: rows(CPUS, (value) => {
+    const v = text(value);
+    return {
+      'construct resources.cpu (read back)': readsBack(v, () => ({ cpu: { request: cpuOf(v) } }), 'cpu'),
       'chart resources.requests.cpu': { chart: chartCase({ resources: { requests: { cpu: v } } }) },
+      'chart sidecar.resources.limits.cpu': {
+        chart: chartCase({ sidecar: { resources: { limits: { cpu: v } } } }),
+      },
+    };
+  }),
+  memory: rows(MEMORIES, (value) => {
+    const v = text(value);
+    return {
+      'construct resources.memory (read back)': readsBack(
+        v,
+        () => ({ memory: { request: sizeOf(v) } }),
+        'memory',
+      ),
       'chart sidecar.resources.limits.memory': {
         chart: chartCase({ sidecar: { resources: { limits: { memory: v } } } }),
       },
-      'webhook --sidecar-cpu-request': webhookFlags({ 'sidecar-cpu-request': v }),
-      'webhook --sidecar-memory-limit': webhookFlags({ 'sidecar-memory-limit': v }),
+    };
+  }),
+  'CA bundle key': rows(CONFIG_KEYS, (value) => {
+    const v = text(value);
+    return {
+      'construct StsCaBundle key': accepts(() =>
+        StsCaBundle.fromConfigMap(
+          kplus.ConfigMap.fromConfigMapName(new Chart(Testing.app(), 'c'), 'ca', 'ca'),
+          v,
+        ),
+      ),
+      'chart sidecar.stsCaBundle.key': {
+        chart: chartCase({ sidecar: { stsCaBundle: { configMap: 'ca', key: v } } }),
+      },
+      'webhook --sts-ca-bundle-key': webhookFlags({
+        'sts-ca-bundle-configmap': 'ca',
+        'sts-ca-bundle-key': v,
+      }),
     };
   }),
   'role ARN': rows(ROLE_ARNS, (value) => {
@@ -359,8 +426,8 @@ const GROUPS: Record<string, Row[]> = {
   'session duration': rows(DURATIONS, (value) => {
     const annotation = admission({ [SESSION_DURATION_ANNOTATION]: text(value) });
     return {
-      'construct sidecar.sessionDuration': construct({ sidecar: { sessionDuration: num(value) } }),
-      'enable() sessionDuration': enable({ sessionDuration: num(value) }),
+      'construct sidecarSessionDuration': construct({ sidecarSessionDuration: Duration.seconds(num(value)) }),
+      'enable() sessionDuration': enable({ sessionDuration: Duration.seconds(num(value)) }),
       'chart sidecar.sessionDuration': { chart: chartCase({ sidecar: { sessionDuration: value } }) },
       'webhook --default-session-duration': webhookFlags({ 'default-session-duration': text(value) }),
       'admission annotation': annotation.admitted,
@@ -373,14 +440,14 @@ const GROUPS: Record<string, Row[]> = {
     'sidecar --session-duration': sidecarFlags({ 'session-duration': text(value) }),
   })),
   'token expiration': rows(TOKEN_EXPIRATIONS, (value) => ({
-    'construct sidecar.tokenExpiration': construct({ sidecar: { tokenExpiration: num(value) } }),
+    'construct sidecarTokenExpiration': construct({ sidecarTokenExpiration: Duration.seconds(num(value)) }),
     'chart sidecar.tokenExpiration': { chart: chartCase({ sidecar: { tokenExpiration: value } }) },
     'webhook --token-expiration': webhookFlags({ 'token-expiration': text(value) }),
   })),
   'http tokens': rows(HTTP_TOKEN_VALUES, (value) => {
     const v = text(value);
     return {
-      'construct sidecar.httpTokens': construct({ sidecar: { httpTokens: v as HttpTokens } }),
+      'construct sidecarHttpTokens': construct({ sidecarHttpTokens: v as HttpTokens }),
       'enable() httpTokens': enable({ httpTokens: v as HttpTokens }),
       'chart sidecar.httpTokens': { chart: chartCase({ sidecar: { httpTokens: v } }) },
       'webhook --default-http-tokens': webhookFlags({ 'default-http-tokens': v }),
@@ -395,19 +462,19 @@ const GROUPS: Record<string, Row[]> = {
   'STS endpoint': rows(STS_ENDPOINTS, (value) => {
     const v = text(value);
     return {
-      'construct sidecar.stsEndpoint': construct({ sidecar: { stsEndpoint: v } }),
+      'construct sidecarStsEndpoint': construct({ sidecarStsEndpoint: v }),
       'chart sidecar.stsEndpoint': { chart: chartCase({ sidecar: { stsEndpoint: v } }) },
       'webhook --sts-endpoint': webhookFlags({ 'sts-endpoint': v }),
       'sidecar --sts-endpoint': sidecarFlags({ 'sts-endpoint': v }),
     };
   }),
   'token audience': rows(AUDIENCES, (value) => ({
-    'construct sidecar.tokenAudience': construct({ sidecar: { tokenAudience: text(value) } }),
+    'construct sidecarTokenAudience': construct({ sidecarTokenAudience: text(value) }),
     'chart sidecar.tokenAudience': { chart: chartCase({ sidecar: { tokenAudience: value } }) },
     'webhook --token-audience': webhookFlags({ 'token-audience': text(value) }),
   })),
   namespace: rows(NAMESPACES, (value) => ({
-    'construct namespace': construct({ namespace: text(value) }),
+    'construct namespace': construct({ metadata: { namespace: text(value) } }),
     'construct excludedNamespaces': construct({ excludedNamespaces: [text(value)] }),
     'chart webhook.excludedNamespaces': { chart: chartCase({ webhook: { excludedNamespaces: [value] } }) },
     'webhook --namespace': webhookFlags({ namespace: text(value) }),

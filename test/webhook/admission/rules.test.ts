@@ -390,6 +390,54 @@ describe('mesh proxies keep their place in front of the emulator', () => {
   });
 });
 
+describe('STS CA bundle (--sts-ca-bundle-*)', () => {
+  const CA_ENV = { name: 'NODE_EXTRA_CA_CERTS', value: '/var/run/imds-emulator/sts-ca/ca.crt' };
+  const CA_MOUNT = {
+    name: 'imds-emulator-sts-ca',
+    mountPath: '/var/run/imds-emulator/sts-ca',
+    readOnly: true,
+  };
+  const sidecarOf = (pod: Json) =>
+    [...pod.spec.initContainers, ...pod.spec.containers].find((c: Json) => c.name === 'imds-emulator');
+
+  test.each(['native', 'classic'] as const)(
+    'a ConfigMap key is mounted into the %s sidecar as the one file NODE_EXTRA_CA_CERTS names',
+    (mode) => {
+      const { patched } = run(podWith(), {
+        mode,
+        settings: { stsCaBundle: { source: 'configMap', name: 'corp-ca', key: 'bundle.pem' } },
+      });
+      const sidecar = sidecarOf(patched);
+      expect(sidecar.env).toContainEqual(CA_ENV);
+      expect(sidecar.volumeMounts).toContainEqual(CA_MOUNT);
+      expect(patched.spec.volumes).toContainEqual({
+        name: 'imds-emulator-sts-ca',
+        configMap: { name: 'corp-ca', items: [{ key: 'bundle.pem', path: 'ca.crt' }] },
+      });
+      // Only the sidecar trusts it: the init container and the application's containers are unchanged.
+      expect(patched.spec.containers.find((c: Json) => c.name === 'app').volumeMounts).toBeUndefined();
+    },
+  );
+
+  test('a Secret key likewise', () => {
+    const { patched } = run(podWith(), {
+      settings: { stsCaBundle: { source: 'secret', name: 'corp-ca', key: 'ca.crt' } },
+    });
+    expect(sidecarOf(patched).env).toContainEqual(CA_ENV);
+    expect(patched.spec.volumes).toContainEqual({
+      name: 'imds-emulator-sts-ca',
+      secret: { secretName: 'corp-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] },
+    });
+  });
+
+  test('without a bundle: no volume, mount or variable', () => {
+    const { patched } = run(podWith());
+    expect(sidecarOf(patched).env.map((e: Json) => e.name)).not.toContain('NODE_EXTRA_CA_CERTS');
+    expect(sidecarOf(patched).volumeMounts).not.toContainEqual(CA_MOUNT);
+    expect(patched.spec.volumes.map((v: Json) => v.name)).not.toContain('imds-emulator-sts-ca');
+  });
+});
+
 describe('names the emulator needs', () => {
   test.each([
     [
@@ -406,6 +454,11 @@ describe('names the emulator needs', () => {
       'a run volume',
       { volumes: [{ name: 'imds-emulator-init-run', emptyDir: {} }] },
       'volume name imds-emulator-init-run',
+    ],
+    [
+      'an STS CA volume',
+      { volumes: [{ name: 'imds-emulator-sts-ca', emptyDir: {} }] },
+      'volume name imds-emulator-sts-ca',
     ],
   ])('%s already used is denied', (_name, spec, what) => {
     expect(denial(podWith({}, spec))).toContain(

@@ -11,6 +11,27 @@ function raw(overrides: Record<string, string | undefined> = {}): Record<string,
 }
 
 describe('webhook configuration', () => {
+  it('--sts-ca-bundle-configmap or -secret with --sts-ca-bundle-key name the CA bundle of the sidecars, not both', () => {
+    expect(parseWebhookConfig(raw()).settings.stsCaBundle).toBeUndefined();
+    expect(parseWebhookConfig(raw({ 'sts-ca-bundle-configmap': 'corp-ca' })).settings.stsCaBundle).toEqual({
+      source: 'configMap',
+      name: 'corp-ca',
+      key: 'ca.crt',
+    });
+    expect(
+      parseWebhookConfig(raw({ 'sts-ca-bundle-secret': 'corp-ca', 'sts-ca-bundle-key': 'bundle.pem' }))
+        .settings.stsCaBundle,
+    ).toEqual({ source: 'secret', name: 'corp-ca', key: 'bundle.pem' });
+    expect(() =>
+      parseWebhookConfig(raw({ 'sts-ca-bundle-configmap': 'a', 'sts-ca-bundle-secret': 'b' })),
+    ).toThrow(
+      '--sts-ca-bundle-secret (IMDS_EMULATOR_STS_CA_BUNDLE_SECRET): must not be set together with --sts-ca-bundle-configmap',
+    );
+    expect(() => parseWebhookConfig(raw({ 'sts-ca-bundle-key': 'a/b' }))).toThrow(
+      '--sts-ca-bundle-key (IMDS_EMULATOR_STS_CA_BUNDLE_KEY): must be a ConfigMap or Secret key',
+    );
+  });
+
   it('maps every default to InjectionSettings', () => {
     const config = parseWebhookConfig(raw());
     expect(config).toMatchObject({

@@ -5,6 +5,9 @@ import {
   INIT_CONTAINER,
   INIT_RUN_VOLUME,
   SIDECAR_CONTAINER,
+  STS_CA_FILE,
+  STS_CA_MOUNT_PATH,
+  STS_CA_VOLUME,
   TOKEN_FILE,
   TOKEN_MOUNT_PATH,
   TOKEN_VOLUME,
@@ -115,6 +118,10 @@ export function sidecarContainer(
       fieldEnv(envName(SIDECAR_FLAGS.podName.name), 'metadata.name'),
       fieldEnv(envName(SIDECAR_FLAGS.serviceAccount.name), 'spec.serviceAccountName'),
       ...Object.entries(SIDECAR_RUNTIME_ENV).map(([name, value]) => ({ name, value })),
+      // Node reads it once at start-up and trusts these certificates besides its own (the AWS SDK's TLS included).
+      ...(settings.stsCaBundle
+        ? [{ name: 'NODE_EXTRA_CA_CERTS', value: `${STS_CA_MOUNT_PATH}/${STS_CA_FILE}` }]
+        : []),
     ],
     securityContext: {
       runAsNonRoot: true,
@@ -130,7 +137,12 @@ export function sidecarContainer(
       requests: { cpu: resources.cpuRequest, memory: resources.memoryRequest },
       limits: { cpu: resources.cpuLimit, memory: resources.memoryLimit },
     },
-    volumeMounts: [{ name: TOKEN_VOLUME, mountPath: TOKEN_MOUNT_PATH, readOnly: true }],
+    volumeMounts: [
+      { name: TOKEN_VOLUME, mountPath: TOKEN_MOUNT_PATH, readOnly: true },
+      ...(settings.stsCaBundle
+        ? [{ name: STS_CA_VOLUME, mountPath: STS_CA_MOUNT_PATH, readOnly: true }]
+        : []),
+    ],
     startupProbe: probe('/readyz', ports.health, 1, 120),
     readinessProbe: probe('/readyz', ports.health, 5, 3),
     livenessProbe: probe('/healthz', ports.health, 10, 3),
@@ -168,6 +180,21 @@ export function tokenVolume(settings: InjectionSettings): Record<string, unknown
       ],
     },
   };
+}
+
+/** The CA bundle's key, as the one file the sidecar's NODE_EXTRA_CA_CERTS names; none without a bundle. */
+export function stsCaVolumes(settings: InjectionSettings): Record<string, unknown>[] {
+  const bundle = settings.stsCaBundle;
+  if (!bundle) return [];
+  const items = [{ key: bundle.key, path: STS_CA_FILE }];
+  return [
+    {
+      name: STS_CA_VOLUME,
+      ...(bundle.source === 'configMap'
+        ? { configMap: { name: bundle.name, items } }
+        : { secret: { secretName: bundle.name, items } }),
+    },
+  ];
 }
 
 export function initRunVolume(): Record<string, unknown> {

@@ -8,6 +8,7 @@ import {
   INIT_CONTAINER,
   INIT_RUN_VOLUME,
   SIDECAR_CONTAINER,
+  STS_CA_VOLUME,
   TOKEN_VOLUME,
 } from './keys';
 import { podSecurityProblem, rolePolicyProblem } from './namespace';
@@ -25,7 +26,7 @@ function reservedNameProblems(pod: PodView): string[] {
   const volumeNames = new Set(pod.volumeNames);
   return [
     ...[INIT_CONTAINER].filter((name) => containerNames.has(name)).map((name) => `container name ${name}`),
-    ...[TOKEN_VOLUME, INIT_RUN_VOLUME]
+    ...[TOKEN_VOLUME, INIT_RUN_VOLUME, STS_CA_VOLUME]
       .filter((name) => volumeNames.has(name))
       .map((name) => `volume name ${name}`),
   ].map((what) => `the pod already uses ${what}, which the IMDS emulator needs for itself: rename it`);

@@ -8,6 +8,13 @@ import { decide } from './decide';
 export type { HttpTokens };
 export type SidecarMode = 'native' | 'classic';
 
+/** A ConfigMap or Secret key (in the pod's namespace) with the CA certificates the sidecar trusts for STS. */
+export interface StsCaBundle {
+  source: 'configMap' | 'secret';
+  name: string;
+  key: string;
+}
+
 /** Webhook-wide settings, parsed from the `imds-emulator webhook` flags by the command. */
 export interface InjectionSettings {
   image: string;
@@ -18,6 +25,7 @@ export interface InjectionSettings {
   defaultHttpTokens: HttpTokens;
   defaultSessionDuration: number;
   stsEndpoint?: string;
+  stsCaBundle?: StsCaBundle;
   tokenAudience: string;
   tokenExpirationSeconds: number;
   resources: { cpuRequest: string; memoryRequest: string; cpuLimit: string; memoryLimit: string };

@@ -1,6 +1,6 @@
 /** Builds the JSON Patch that injects the emulator into a pod that passed every rule. */
 import type { Operation } from 'fast-json-patch';
-import { initContainer, initRunVolume, sidecarContainer, tokenVolume } from './containers';
+import { initContainer, initRunVolume, sidecarContainer, stsCaVolumes, tokenVolume } from './containers';
 import type { InjectionSettings, SidecarMode } from './index';
 import { INJECTED_ANNOTATION } from './keys';
 import type { PodOptions } from './options';
@@ -74,7 +74,11 @@ export function inject(
     patch.push(...insertIntoList('/spec/containers', pod.hasContainers, [{ index, item: sidecar }]));
   }
 
-  const volumes = [tokenVolume(settings), ...(redirectByIptables ? [initRunVolume()] : [])];
+  const volumes = [
+    tokenVolume(settings),
+    ...stsCaVolumes(settings),
+    ...(redirectByIptables ? [initRunVolume()] : []),
+  ];
   patch.push(...appendToList('/spec/volumes', pod.hasVolumes, volumes));
   patch.push(addAnnotation(INJECTED_ANNOTATION, settings.image));
   return { patch, warnings: env.warnings };

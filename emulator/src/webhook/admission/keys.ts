@@ -24,3 +24,7 @@ export const SIDECAR_CONTAINER = 'imds-emulator';
 export const TOKEN_VOLUME = 'imds-emulator-token';
 export const TOKEN_MOUNT_PATH = '/var/run/secrets/imds-emulator';
 export const TOKEN_FILE = 'token';
+/** The STS CA bundle (`--sts-ca-bundle-*`), mounted into the sidecar and named by NODE_EXTRA_CA_CERTS. */
+export const STS_CA_VOLUME = 'imds-emulator-sts-ca';
+export const STS_CA_MOUNT_PATH = '/var/run/imds-emulator/sts-ca';
+export const STS_CA_FILE = 'ca.crt';

@@ -5,7 +5,7 @@
  */
 import { DNS1123_LABEL, WEBHOOK_FLAGS as F, type Flag, mustBe } from '@imds-emulator/contract';
 import { type FlagValues, flagError, parseFlags, type RawFlags } from '../../common/flags';
-import type { InjectionSettings, SidecarMode } from '../admission';
+import type { InjectionSettings, SidecarMode, StsCaBundle } from '../admission';
 
 export type CertSource =
   | { mode: 'files'; certFile: string; keyFile: string }
@@ -60,6 +60,17 @@ function certSource(v: Values, namespace: string | undefined): CertSource {
   };
 }
 
+/** The CA bundle the sidecars trust for --sts-endpoint, from a ConfigMap or a Secret, if either is named. */
+function stsCaBundle(
+  configMap: string | undefined,
+  secret: string | undefined,
+  key: string,
+): StsCaBundle | undefined {
+  if (configMap !== undefined) return { source: 'configMap', name: configMap, key };
+  if (secret !== undefined) return { source: 'secret', name: secret, key };
+  return undefined;
+}
+
 /** --namespace, else the downward API's POD_NAMESPACE, checked by the same rule. */
 function ownNamespace(flag: string | undefined, env: Record<string, string | undefined>): string | undefined {
   const fromEnv = env.POD_NAMESPACE || undefined;
@@ -82,6 +93,9 @@ export function parseWebhookConfig(
   if (v.sidecarPort === v.sidecarHealthPort) {
     throw flagError(F.sidecarHealthPort, `must differ from --sidecar-port (${v.sidecarPort})`);
   }
+  if (v.stsCaBundleConfigmap !== undefined && v.stsCaBundleSecret !== undefined) {
+    throw flagError(F.stsCaBundleSecret, `must not be set together with --${F.stsCaBundleConfigmap.name}`);
+  }
   const namespace = ownNamespace(v.namespace, env);
   return {
     port: v.port,
@@ -100,6 +114,7 @@ export function parseWebhookConfig(
       defaultHttpTokens: v.defaultHttpTokens,
       defaultSessionDuration: v.defaultSessionDuration,
       stsEndpoint: v.stsEndpoint,
+      stsCaBundle: stsCaBundle(v.stsCaBundleConfigmap, v.stsCaBundleSecret, v.stsCaBundleKey),
       tokenAudience: v.tokenAudience,
       tokenExpirationSeconds: v.tokenExpiration,
       resources: {
