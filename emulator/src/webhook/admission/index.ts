@@ -31,6 +31,8 @@ export interface NamespaceInfo {
 
 export interface ReviewContext {
   sidecarMode: SidecarMode;
+  /** Why that mode (the flag, or what auto mode detected), for messages that a classic sidecar causes. */
+  sidecarModeCause?: string;
   /** Namespace metadata from the server's cache; undefined when not (yet) known. */
   namespace(name: string): NamespaceInfo | undefined;
 }
