@@ -2,8 +2,10 @@
 import { envName, INIT_FLAGS, SIDECAR_FLAGS } from '@imds-emulator/contract';
 import type { InjectionSettings, SidecarMode } from './index';
 import {
+  API_TOKEN_MOUNT_PATH,
   INIT_CONTAINER,
   INIT_RUN_VOLUME,
+  NO_API_TOKEN_VOLUME,
   SIDECAR_CONTAINER,
   TOKEN_FILE,
   TOKEN_MOUNT_PATH,
@@ -17,6 +19,7 @@ const BINARY = '/usr/local/bin/imds-emulator';
 const NONROOT = 65532;
 
 const SECCOMP = { type: 'RuntimeDefault' };
+const NO_API_TOKEN_MOUNT = { name: NO_API_TOKEN_VOLUME, mountPath: API_TOKEN_MOUNT_PATH, readOnly: true };
 
 /**
  * The sidecar's runtime settings, as environment variables of its container; the bench starts the sidecar with the
@@ -56,7 +59,7 @@ export function initContainer(settings: InjectionSettings, ports: EmulatorPorts)
       requests: { cpu: '10m', memory: '64Mi' },
       limits: { cpu: '1', memory: '128Mi' },
     },
-    volumeMounts: [{ name: INIT_RUN_VOLUME, mountPath: '/run' }],
+    volumeMounts: [{ name: INIT_RUN_VOLUME, mountPath: '/run' }, NO_API_TOKEN_MOUNT],
   };
 }
 
@@ -130,7 +133,7 @@ export function sidecarContainer(
       requests: { cpu: resources.cpuRequest, memory: resources.memoryRequest },
       limits: { cpu: resources.cpuLimit, memory: resources.memoryLimit },
     },
-    volumeMounts: [{ name: TOKEN_VOLUME, mountPath: TOKEN_MOUNT_PATH, readOnly: true }],
+    volumeMounts: [{ name: TOKEN_VOLUME, mountPath: TOKEN_MOUNT_PATH, readOnly: true }, NO_API_TOKEN_MOUNT],
     startupProbe: probe('/readyz', ports.health, 1, 120),
     readinessProbe: probe('/readyz', ports.health, 5, 3),
     livenessProbe: probe('/healthz', ports.health, 10, 3),
@@ -168,6 +171,11 @@ export function tokenVolume(settings: InjectionSettings): Record<string, unknown
       ],
     },
   };
+}
+
+/** Mounted over the API token path of the injected containers (keys.ts); nothing writes to it. */
+export function noApiTokenVolume(): Record<string, unknown> {
+  return { name: NO_API_TOKEN_VOLUME, emptyDir: { sizeLimit: '1Ki' } };
 }
 
 export function initRunVolume(): Record<string, unknown> {

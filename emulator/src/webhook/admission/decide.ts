@@ -7,6 +7,7 @@ import {
   ENABLED_VALUE,
   INIT_CONTAINER,
   INIT_RUN_VOLUME,
+  NO_API_TOKEN_VOLUME,
   SIDECAR_CONTAINER,
   TOKEN_VOLUME,
 } from './keys';
@@ -14,7 +15,7 @@ import { podSecurityProblem, rolePolicyProblem } from './namespace';
 import { readOptions } from './options';
 import { type PodView, readPod } from './pod';
 import { choosePorts } from './ports';
-import { classicModeWarnings, credentialWarnings } from './warnings';
+import { classicModeWarnings, completesNever, credentialWarnings, neverCompletes } from './warnings';
 
 function allContainers(pod: PodView) {
   return [...pod.initContainers, ...pod.containers];
@@ -25,7 +26,7 @@ function reservedNameProblems(pod: PodView): string[] {
   const volumeNames = new Set(pod.volumeNames);
   return [
     ...[INIT_CONTAINER].filter((name) => containerNames.has(name)).map((name) => `container name ${name}`),
-    ...[TOKEN_VOLUME, INIT_RUN_VOLUME]
+    ...[TOKEN_VOLUME, INIT_RUN_VOLUME, NO_API_TOKEN_VOLUME]
       .filter((name) => volumeNames.has(name))
       .map((name) => `volume name ${name}`),
   ].map((what) => `the pod already uses ${what}, which the IMDS emulator needs for itself: rename it`);
@@ -88,6 +89,16 @@ export function decide(body: unknown, settings: InjectionSettings, context: Revi
     if (policy) problems.push(policy);
   }
   problems.push(...reservedNameProblems(pod));
+  const cause = context.sidecarModeCause ?? `--sidecar-mode ${context.sidecarMode}`;
+  if (
+    pod.controllerKind === 'Job' &&
+    completesNever(pod, context.sidecarMode) &&
+    settings.classicJobPods === 'deny'
+  ) {
+    problems.push(
+      `${neverCompletes(pod, cause)}; the webhook's --classic-job-pods=warn admits such pods anyway`,
+    );
+  }
   const declared = new Set(allContainers(pod).flatMap((c) => c.containerPorts));
   const ports = choosePorts({ imds: settings.sidecarPort, health: settings.sidecarHealthPort }, declared);
   if (!ports) problems.push('the pod declares every port from 1024 up: none is left for the IMDS emulator');
@@ -101,7 +112,7 @@ export function decide(body: unknown, settings: InjectionSettings, context: Revi
     ...options.warnings,
     ...ports.moved,
     ...credentialWarnings(allContainers(pod), roleArn),
-    ...classicModeWarnings(pod, context.sidecarMode),
+    ...classicModeWarnings(pod, context.sidecarMode, cause),
     ...injection.warnings,
   ];
   const how = `${context.sidecarMode} sidecar, redirect ${options.options.redirect}`;

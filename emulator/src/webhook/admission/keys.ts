@@ -24,3 +24,11 @@ export const SIDECAR_CONTAINER = 'imds-emulator';
 export const TOKEN_VOLUME = 'imds-emulator-token';
 export const TOKEN_MOUNT_PATH = '/var/run/secrets/imds-emulator';
 export const TOKEN_FILE = 'token';
+/**
+ * The ServiceAccount admission plugin runs again after our mutation and mounts the Kubernetes API token into every
+ * container that has nothing mounted at this path ("existing mounts at the default mount path prevent mounting of the
+ * API token", plugin/pkg/admission/serviceaccount). The injected containers do not call the Kubernetes API, so they
+ * mount this empty volume there instead; the app's containers are untouched.
+ */
+export const API_TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
+export const NO_API_TOKEN_VOLUME = 'imds-emulator-no-api-token';

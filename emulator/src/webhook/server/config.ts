@@ -109,6 +109,7 @@ export function parseWebhookConfig(
         memoryLimit: v.sidecarMemoryLimit,
       },
       enforceNamespacePolicy: v.namespacePolicy === 'true',
+      classicJobPods: v.classicJobPods,
     },
   };
 }
