@@ -3,6 +3,7 @@ import { allow, badRequest, deny, invalid, isRecord, mutate, parseReview } from 
 import type { AdmissionResult, InjectionSettings, ReviewContext } from './index';
 import { inject } from './inject';
 import {
+  DISABLED_VALUES,
   ENABLED_LABEL,
   ENABLED_VALUE,
   INIT_CONTAINER,
@@ -52,8 +53,9 @@ export function decide(body: unknown, settings: InjectionSettings, context: Revi
   const metadata = isRecord(object.metadata) ? object.metadata : {};
   const enabled = isRecord(metadata.labels) ? metadata.labels[ENABLED_LABEL] : undefined;
   if (enabled !== ENABLED_VALUE) {
+    // The objectSelector sends every pod with the label (contract ENABLED_SELECTOR), so a near miss is told.
     const nearMiss =
-      typeof enabled === 'string' && enabled.toLowerCase() === 'true'
+      typeof enabled === 'string' && !DISABLED_VALUES.includes(enabled)
         ? [`label ${ENABLED_LABEL} is "${enabled}": only "${ENABLED_VALUE}" enables the IMDS emulator`]
         : [];
     return allow(uid, `label ${ENABLED_LABEL} is not "True"`, nearMiss);
