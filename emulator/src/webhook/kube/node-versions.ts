@@ -1,13 +1,13 @@
 /**
- * Every node's kubelet version, from a list + watch of Nodes kept by @kubernetes/client-node's ListWatch (read-only:
- * get/list/watch on nodes). Node objects are large (their status lists every image on the node), so only the name
- * and the kubelet version are kept. When RBAC forbids listing nodes the state says so (the caller then injects
- * classic sidecars, never native on a guess) and the list is retried slowly, so a role granted later is picked up.
+ * Every node's kubelet version, from a list + watch of Nodes (KeptList; read-only: get/list/watch on nodes). Node
+ * objects are large (their status lists every image on the node), so only the name and the kubelet version are kept.
+ * When RBAC forbids listing nodes the state says so (the caller then injects classic sidecars, never native on a
+ * guess) and the list is retried slowly, so a role granted later is picked up without a restart.
  */
-import { CoreV1Api, type KubeConfig, ListWatch, type V1Node, Watch } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Node, Watch } from '@kubernetes/client-node';
 import type { Logger } from '../../common/logger';
-import { backoffMs } from './backoff';
-import { apiServer, describeApiError, httpStatus, withTimeout } from './client';
+import { apiServer, describeApiError, httpStatus } from './client';
+import { KeptList } from './kept-list';
 import type { NodesState } from './sidecar-mode';
 
 /** What is kept of a Node. */
@@ -31,49 +31,24 @@ class SlimNodeWatch extends Watch {
   }
 }
 
-export class NodeVersions {
-  private readonly informer: ListWatch<V1Node>;
-  private failures = 0;
-  private retry?: NodeJS.Timeout;
-  private stopped = false;
-  private synced = false;
+export class NodeVersions extends KeptList<V1Node> {
   state: NodesState = { state: 'pending' };
 
   constructor(
-    private readonly kc: KubeConfig,
-    private readonly logger: Logger,
+    kc: KubeConfig,
+    logger: Logger,
     private readonly onState: (state: NodesState) => void,
   ) {
     const api = kc.makeApiClient(CoreV1Api);
     const list = async () => {
-      const result = await withTimeout(api.listNode(), 10_000, 'list nodes');
+      const result = await api.listNode();
       result.items = result.items.map(slim);
-      if (!this.synced || this.failures > 0) {
-        logger.info({ nodes: result.items.length }, 'node kubelet versions synced from the API server');
-      }
-      this.synced = true;
-      this.failures = 0;
       return result;
     };
-    this.informer = new ListWatch('/api/v1/nodes', new SlimNodeWatch(kc), list, false);
-    this.informer.on('change', () => this.report());
-    this.informer.on('error', (err) => this.restart(err));
+    super(kc, logger, '/api/v1/nodes', 'node kubelet versions', list, new SlimNodeWatch(kc));
   }
 
-  start(): void {
-    this.informer.start().then(
-      () => this.report(),
-      (err) => this.restart(err),
-    );
-  }
-
-  stop(): void {
-    this.stopped = true;
-    clearTimeout(this.retry);
-    void this.informer.stop();
-  }
-
-  private report(): void {
+  protected changed(): void {
     if (!this.synced) return;
     this.update({
       state: 'synced',
@@ -89,35 +64,32 @@ export class NodeVersions {
     this.onState(state);
   }
 
-  private restart(err: unknown): void {
-    if (this.stopped) return;
-    this.failures += 1;
-    const forbidden = httpStatus(err) === 403;
-    // A missing RBAC rule is fixed by a human: retry every few minutes, not every few seconds.
-    const delay = forbidden ? backoffMs(this.failures, 300_000, 30_000) : backoffMs(this.failures, 30_000);
+  protected failed(err: unknown): number {
     const detail = describeApiError(err);
-    if (forbidden) {
+    if (httpStatus(err) === 403) {
+      // A missing RBAC rule is fixed by a human: retry every few minutes, not every few seconds.
+      const delay = this.backoff(300_000, 30_000);
       this.synced = false;
       this.update({ state: 'forbidden', detail });
       this.logger.warn(
         { apiServer: apiServer(this.kc), err: detail, retryInSeconds: delay / 1000 },
         'listing nodes is forbidden: --sidecar-mode auto injects classic sidecars until the webhook may get/list/watch nodes',
       );
-    } else {
-      if (!this.synced) this.update({ state: 'pending', detail });
-      this.logger.warn(
-        {
-          apiServer: apiServer(this.kc),
-          err: detail,
-          retryInSeconds: delay / 1000,
-          affects: this.synced
-            ? 'the sidecar mode follows the last known kubelet versions until the watch is back'
-            : 'classic sidecars are injected until the kubelet versions are known',
-        },
-        'Kubernetes API unreachable for the node watch',
-      );
+      return delay;
     }
-    clearTimeout(this.retry);
-    this.retry = setTimeout(() => this.start(), delay).unref();
+    const delay = this.backoff(30_000);
+    if (!this.synced) this.update({ state: 'pending', detail });
+    this.logger.warn(
+      {
+        apiServer: apiServer(this.kc),
+        err: detail,
+        retryInSeconds: delay / 1000,
+        affects: this.synced
+          ? 'the sidecar mode follows the last known kubelet versions until the watch is back'
+          : 'classic sidecars are injected until the kubelet versions are known',
+      },
+      'Kubernetes API unreachable for the node watch',
+    );
+    return delay;
   }
 }
