@@ -118,7 +118,7 @@ describe('--sidecar-mode auto', () => {
     },
   );
 
-  it('follows nodes with an old kubelet joining and leaving, and keeps only the name and version of each', async () => {
+  it('follows nodes with an old kubelet joining, being upgraded and leaving', async () => {
     api.version = { major: '1', minor: '30', gitVersion: 'v1.30.2' };
     api.setNode('worker-1', 'v1.30.1+k3s1');
     api.setNode('worker-2', 'v1.29.3-eks-4b1b4b3');
@@ -158,7 +158,7 @@ describe('--sidecar-mode auto', () => {
     await webhook.stop();
   });
 
-  it('lists again after its watch history expired (410) and still sees every change', async () => {
+  it('lists again when its watch history expired (410) while it was disconnected, and sees what it missed', async () => {
     api.version = { major: '1', minor: '30', gitVersion: 'v1.30.2' };
     api.setNode('worker-1', 'v1.30.2');
     const before = api.requests.length;
@@ -166,22 +166,31 @@ describe('--sidecar-mode auto', () => {
     await resolved(webhook, 'native', 'versions');
     const lists = () => api.requests.slice(before).filter((r) => r === 'GET /api/v1/nodes').length;
     expect(lists()).toBe(1);
-    // The watch connection drops and the history it would resume from is gone; meanwhile an old node joined.
+    // The API server goes away; while the webhook is disconnected a node with an old kubelet joins and the history
+    // the webhook would resume from is compacted.
+    api.failWith = 503;
+    api.endWatches();
+    await webhook.waitForLog((l) => l.msg === 'Kubernetes API unreachable for the node watch');
     api.setNode('old-1', 'v1.26.15');
-    await resolved(webhook, 'classic', 'kubelet-version');
-    api.deleteNode('old-1');
     api.compactHistory();
-    api.dropWatches();
-    await waitUntil(
-      async () => lists() >= 2,
-      15_000,
-      `a new list after 410 Expired ${JSON.stringify(api.requests.slice(before))}`,
-    );
-    await waitUntil(
-      async () => (await modeMetric(webhook))?.[0] === 'native',
-      10_000,
-      'native after the re-list',
-    );
+    api.failWith = undefined;
+    await resolved(webhook, 'classic', 'kubelet-version');
+    expect(lists()).toBe(2);
+    expect(api.requests.slice(before)).toContain('GET /api/v1/nodes?watch');
+    await webhook.stop();
+  });
+
+  it('resumes after the API server ends its watch (watch timeout) and sees the next change', async () => {
+    api.version = { major: '1', minor: '30', gitVersion: 'v1.30.2' };
+    api.setNode('worker-1', 'v1.30.2');
+    const webhook = await start(['--sidecar-mode=auto', '--namespace-policy=false']);
+    await resolved(webhook, 'native', 'versions');
+    const watches = () => api.requests.filter((r) => r === 'GET /api/v1/nodes?watch').length;
+    const before = watches();
+    api.endWatches();
+    await waitUntil(async () => watches() > before, 15_000, 'a new watch after the server ended one');
+    api.setNode('old-1', 'v1.27.1');
+    await waitUntil(async () => (await modeMetric(webhook))?.[0] === 'classic', 10_000, 'classic with old-1');
     await webhook.stop();
   });
 

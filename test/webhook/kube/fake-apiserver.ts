@@ -166,9 +166,9 @@ export class FakeApiServer {
     this.watched.nodes.record({ type: 'DELETED', object: this.stamp(structuredClone(current)) });
   }
 
-  /** Ends every open watch, as an API server restart or a load balancer timeout does. */
-  dropWatches(): void {
-    for (const w of Object.values(this.watched)) for (const r of w.watchers) r.destroy();
+  /** Ends every open watch cleanly, as the API server does when a watch's timeout (minRequestTimeout) is reached. */
+  endWatches(): void {
+    for (const w of Object.values(this.watched)) for (const r of w.watchers) r.end();
   }
 
   /** Forgets the watch history up to now: a watch from an older resourceVersion gets 410 Expired. */
