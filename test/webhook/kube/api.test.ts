@@ -262,3 +262,19 @@ describe('an unreachable API server', () => {
     );
   });
 });
+
+describe('start-up', () => {
+  it('warns when --default-session-duration is too short for the sidecar to keep 30 minutes of validity', async () => {
+    const webhook = await start([
+      '--sidecar-mode=native',
+      '--namespace-policy=false',
+      '--default-session-duration=900',
+    ]);
+    const line = webhook.logs.find((l) => l.flag === '--default-session-duration');
+    expect(line).toMatchObject({
+      level: 'warn',
+      msg: expect.stringMatching(/^session duration 900 s is below 2700 s/),
+    });
+    await webhook.stop();
+  });
+});

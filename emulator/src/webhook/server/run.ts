@@ -3,6 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Server } from 'node:net';
 import type { Logger } from '../../common/logger';
 import { type ReviewContext, reviewAdmission, type SidecarMode } from '../admission';
+import { shortSessionWarning } from '../admission/options';
 import { CertFiles } from '../certs/files';
 import type { NamespaceCache } from '../kube/namespace-cache';
 import type { WebhookConfig } from './config';
@@ -65,6 +66,8 @@ export async function startWebhook(config: WebhookConfig, logger: Logger): Promi
     metrics.sidecarMode.reset();
     metrics.sidecarMode.set({ mode, source }, 1);
   };
+  const shortSession = shortSessionWarning(config.settings.defaultSessionDuration);
+  if (shortSession) logger.warn({ flag: '--default-session-duration' }, shortSession);
   if (config.sidecarMode !== 'auto')
     setMode(config.sidecarMode, 'flag', `--sidecar-mode ${config.sidecarMode}`);
 
