@@ -3,6 +3,7 @@
  * a Job's pod in classic mode is refused (or warned about) with the real cause and the way out, sessions too short for
  * the sidecar's validity guarantee are warned about, and the env-mode endpoint ends in a slash.
  */
+import { ENABLED_LABEL, ENABLED_SELECTOR, ENABLED_VALUE } from '@imds-emulator/contract';
 import { container, type Json, P, podWith, run, serviceAccountAdmission } from './support';
 
 const JOB_OWNER = {
@@ -128,5 +129,61 @@ test('the env-mode endpoint ends in a slash (Debian aws CLI v2 joins it to the p
   expect(container(patched, 'app').env).toContainEqual({
     name: 'AWS_EC2_METADATA_SERVICE_ENDPOINT',
     value: 'http://127.0.0.1:16925/',
+  });
+});
+
+type Requirement = { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] };
+
+/** How the API server applies a webhook's objectSelector (matchExpressions) to a pod's labels. */
+function selects(selector: { matchExpressions: Requirement[] }, labels: Record<string, string>): boolean {
+  return selector.matchExpressions.every(({ key, operator, values = [] }) => {
+    const has = Object.hasOwn(labels, key);
+    if (operator === 'Exists') return has;
+    if (operator === 'DoesNotExist') return !has;
+    if (operator === 'In') return has && values.includes(labels[key]);
+    return !has || !values.includes(labels[key]);
+  });
+}
+
+describe('the opt-in label, as a real API server sends it', () => {
+  const OLD_SELECTOR = {
+    matchExpressions: [{ key: ENABLED_LABEL, operator: 'In' as const, values: [ENABLED_VALUE] }],
+  };
+
+  it.each([
+    ['True', 'mutated', []],
+    [
+      'true',
+      'skipped',
+      [
+        'label gkemulticloud.googleapis.com/aws-imds-emulator-enabled is "true": only "True" enables the IMDS emulator',
+      ],
+    ],
+    [
+      'yes',
+      'skipped',
+      [
+        'label gkemulticloud.googleapis.com/aws-imds-emulator-enabled is "yes": only "True" enables the IMDS emulator',
+      ],
+    ],
+    ['False', 'skipped', []],
+  ])(
+    'label "%s" reaches the webhook through the contract selector: %s, warnings %j',
+    (value, outcome, warnings) => {
+      const pod = podWith({}, {}, { [ENABLED_LABEL]: value });
+      expect(selects(ENABLED_SELECTOR, pod.metadata.labels)).toBe(true);
+      const review = run(pod);
+      expect(review.result.outcome).toBe(outcome);
+      expect(review.warnings).toEqual(warnings);
+    },
+  );
+
+  it('with the old selector (In [True]) a pod labelled "true" is never sent, so no warning could appear', () => {
+    expect(selects(OLD_SELECTOR, { [ENABLED_LABEL]: 'true' })).toBe(false);
+    expect(selects(OLD_SELECTOR, { [ENABLED_LABEL]: 'True' })).toBe(true);
+  });
+
+  it('pods without the label are never sent', () => {
+    expect(selects(ENABLED_SELECTOR, { app: 'x' })).toBe(false);
   });
 });
