@@ -7,6 +7,7 @@ import { enumRule, intRule, predicateRule, type Rule } from './rule';
 import {
   AUDIENCE,
   BOOLEAN,
+  CLASSIC_JOB_PODS,
   CONFIG_KEY,
   DNS1035_LABEL,
   DNS1123_LABEL,
@@ -250,6 +251,12 @@ export const WEBHOOK_FLAGS = {
   // Peak RSS 64.8 MiB at start-up (bench:pod) and 72.9 MiB under 39,000 GETs/s (the retired bench:sidecar), with the
   // binary's pages.
   sidecarMemoryLimit: flag('sidecar-memory-limit', 'injected sidecar memory limit', QUANTITY, '128Mi'),
+  classicJobPods: flag(
+    'classic-job-pods',
+    "deny or warn: a Job's pod that would get a classic sidecar, which keeps it from ever completing",
+    CLASSIC_JOB_PODS,
+    'deny',
+  ),
   namespacePolicy: flag(
     'namespace-policy',
     'enforce the allowed-role-arns namespace annotation',

@@ -10,6 +10,16 @@ export const METADATA_PREFIX = 'gkemulticloud.googleapis.com/aws-imds-emulator-'
 export const ENABLED_LABEL = `${METADATA_PREFIX}enabled`;
 /** The only value of {@link ENABLED_LABEL} that enables injection (GKE on AWS documents `True`). */
 export const ENABLED_VALUE = 'True';
+/**
+ * The webhook configuration's objectSelector: every pod that carries the label, whatever its value, so that a near
+ * miss (`true`, `yes`) reaches the webhook and gets a kubectl warning instead of being silently ignored by the API
+ * server. Only {@link ENABLED_VALUE} is injected; `False`/`false` (an explicit opt-out) pass without a warning.
+ */
+export const ENABLED_SELECTOR = {
+  matchExpressions: [{ key: ENABLED_LABEL, operator: 'Exists' as const }],
+};
+/** Values of {@link ENABLED_LABEL} that opt out explicitly: admitted as they are, without a warning. */
+export const DISABLED_VALUES: readonly string[] = ['False', 'false'];
 
 /** Pod annotation carrying the IAM role ARN to assume. */
 export const ROLE_ARN_ANNOTATION = `${METADATA_PREFIX}role-arn`;

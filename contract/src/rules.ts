@@ -50,6 +50,8 @@ export const MEMORY = patternRule(
 
 /** STS AssumeRoleWithWebIdentity DurationSeconds. */
 export const SESSION_DURATION = intRule(900, 43200);
+/** What the webhook does with a Job's pod in classic sidecar mode (the pod could never complete). */
+export const CLASSIC_JOB_PODS = enumRule(['deny', 'warn'] as const);
 /** `expirationSeconds` of a projected service-account token: Kubernetes takes 600 s up to 2^32 s. */
 export const TOKEN_EXPIRATION = intRule(600, 2 ** 32 - 1);
 export const PORT = intRule(1, 65535);
@@ -66,6 +68,7 @@ export const BOOLEAN = enumRule(['true', 'false'] as const);
 
 export type HttpTokens = RuleValue<typeof HTTP_TOKENS>;
 export type Redirect = RuleValue<typeof REDIRECT>;
+export type ClassicJobPods = RuleValue<typeof CLASSIC_JOB_PODS>;
 /** A pod without the redirect annotation gets the iptables redirect. */
 export const DEFAULT_REDIRECT: Redirect = 'iptables';
 export type ImagePullPolicy = RuleValue<typeof IMAGE_PULL_POLICY>;

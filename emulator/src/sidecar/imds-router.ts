@@ -139,7 +139,9 @@ function route(
   // The real IMDS refuses anything that came through a proxy: a proxy in the pod must not hand out its credentials.
   if (request.forwarded) return FORBIDDEN;
   const { method } = request;
-  const raw = request.url ?? '/';
+  // An endpoint with a trailing slash (the webhook's env mode) makes the JS SDK v2 ask for `//latest/…`.
+  const asked = request.url ?? '/';
+  const raw = asked.startsWith('//') ? asked.slice(1) : asked;
   const query = raw.indexOf('?');
   const found = target(query < 0 ? raw : raw.slice(0, query), known);
   if (found === 'token') {

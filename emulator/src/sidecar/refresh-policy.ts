@@ -8,6 +8,12 @@
 
 export const MIN_SERVED_VALIDITY_MS = 30 * 60_000;
 export const RENEW_AT_REMAINING_MS = 40 * 60_000;
+/**
+ * The shortest session that renews at RENEW_AT_REMAINING_MS (with at least 5 minutes of use before it); shorter ones
+ * renew at half their life, so documents served from them can have less than MIN_SERVED_VALIDITY_MS left. The
+ * webhook warns about pods asking for such sessions.
+ */
+export const FULL_MARGIN_MIN_LIFETIME_MS = RENEW_AT_REMAINING_MS + 5 * 60_000;
 /** Spread renewals of pods that started together, so they do not hit STS in the same second. */
 export const RENEW_JITTER_MS = 2 * 60_000;
 /** The shortest session STS issues (DurationSeconds 900, the sidecar's lowest --session-duration). */
@@ -42,8 +48,7 @@ export const DEFAULT_RETRY: RetryPolicy = {
  */
 export function renewDelay(now: number, obtainedAt: number, expiresAt: number, random: number): number {
   const lifetime = expiresAt - obtainedAt;
-  const remainingAtRenewal =
-    lifetime - RENEW_AT_REMAINING_MS >= 5 * 60_000 ? RENEW_AT_REMAINING_MS : lifetime / 2;
+  const remainingAtRenewal = lifetime >= FULL_MARGIN_MIN_LIFETIME_MS ? RENEW_AT_REMAINING_MS : lifetime / 2;
   const jitter = Math.min(RENEW_JITTER_MS, (lifetime - remainingAtRenewal) / 4) * random;
   return Math.max(0, expiresAt - remainingAtRenewal - jitter - now);
 }

@@ -1,7 +1,9 @@
 /**
  * The env redirect only works if real AWS clients follow the AWS_EC2_METADATA_SERVICE_ENDPOINT value the webhook
  * writes. This runs botocore, the JavaScript SDK v3 and v2 in child processes with exactly that value (taken from the
- * patch) and a small IMDS double on loopback, and checks each fetched credentials from it.
+ * patch) and a small IMDS double on loopback, and checks each fetched credentials from it; then Debian's aws CLI v2
+ * (2.9, which joins the endpoint to the path without a slash) and JS v2 (which adds one: `//latest/…`) against a real
+ * sidecar holding credentials from a real STS (moto), with the endpoint the webhook writes for that sidecar's port.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +11,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { JS_V2, missingTools, run as runClient, clientEnv as scrubbedEnv } from '../../sidecar/clients';
+import { startTestSidecar, type TempDir, type TestSidecar, tempDir } from '../../sidecar/harness';
+import { type RunningMoto, startMoto } from '../../support/moto';
 import { type Json, P, podWith, run } from './support';
 
 const ACCESS_KEY = 'ASIAENVMODETEST00001';
@@ -17,6 +22,8 @@ const ACCESS_KEY = 'ASIAENVMODETEST00001';
 function imdsDouble(requests: string[]): Server {
   return createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
+    // As the sidecar does: a client that adds its own slash to the endpoint's asks for `//latest/…`.
+    if (req.url?.startsWith('//')) req.url = req.url.slice(1);
     if (req.method === 'PUT' && req.url === '/latest/api/token') {
       res.writeHead(200, { 'x-aws-ec2-metadata-token-ttl-seconds': '21600' }).end('test-token');
     } else if (req.url === '/latest/meta-data/iam/security-credentials/') {
@@ -83,8 +90,8 @@ function exec(file: string, args: string[]): Promise<string> {
   });
 }
 
-test('the injected value is the sidecar port on IPv4 loopback', () => {
-  expect(endpoint).toBe(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+test('the injected value is the sidecar port on IPv4 loopback, with a trailing slash', () => {
+  expect(endpoint).toBe(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
 });
 
 test.each([
@@ -113,5 +120,56 @@ test.each([
 ])('%s fetches credentials from the injected endpoint', async (_name, file, args) => {
   const before = requests.length;
   await expect(exec(file, args)).resolves.toBe(ACCESS_KEY);
-  expect(requests.slice(before)).toContain('GET /latest/meta-data/iam/security-credentials/app');
+  expect(
+    requests
+      .slice(before)
+      .filter((r) => /^GET \/{1,2}latest\/meta-data\/iam\/security-credentials\/app$/.test(r)),
+  ).not.toHaveLength(0);
+});
+
+/** The endpoint the webhook writes into a pod whose sidecar listens on `port`. */
+function injectedEndpoint(port: number): string {
+  const { patched } = run(podWith({ [`${P}redirect`]: 'env' }), {
+    settings: { sidecarPort: port, sidecarHealthPort: port === 65535 ? 1024 : port + 1 },
+  });
+  return patched.spec.containers[0].env.find((e: Json) => e.name === 'AWS_EC2_METADATA_SERVICE_ENDPOINT')
+    .value;
+}
+
+describe('env mode against a real sidecar', () => {
+  let moto: RunningMoto;
+  let dir: TempDir;
+  let sidecar: TestSidecar;
+  let injected: string;
+
+  beforeAll(async () => {
+    expect(missingTools()).toEqual([]);
+    dir = tempDir();
+    dir.writeToken();
+    moto = await startMoto();
+    sidecar = await startTestSidecar({ 'token-file': dir.tokenFile, 'sts-endpoint': moto.endpoint });
+    injected = injectedEndpoint(sidecar.sidecar.imdsPort);
+  }, 60_000);
+
+  afterAll(async () => {
+    await sidecar?.stop();
+    await moto?.stop();
+    dir?.remove();
+  });
+
+  test("Debian's aws CLI v2 resolves the sidecar's credentials from the injected endpoint", async () => {
+    const result = await runClient(
+      '/usr/bin/aws',
+      ['configure', 'export-credentials', '--format', 'process'],
+      scrubbedEnv(home, { AWS_EC2_METADATA_SERVICE_ENDPOINT: injected, AWS_DEFAULT_REGION: 'us-east-1' }),
+    );
+    expect(result.stderr).not.toMatch(/Invalid endpoint/);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).AccessKeyId).toMatch(/^ASIA/);
+  });
+
+  test('the AWS SDK for JavaScript v2 (which sends //latest/… with this endpoint) does too', async () => {
+    const creds = await JS_V2.credentials(injected, home);
+    expect(creds).toMatchObject({ AccessKeyId: expect.stringMatching(/^ASIA/) });
+  });
 });

@@ -8,6 +8,13 @@ import { Pod } from 'kubernetes-models/v1';
 import type { AdmissionOutcome, SidecarMode } from '../../../emulator/src/webhook/admission';
 import { type Json, P, run } from './support';
 
+/** Keeps the ServiceAccount plugin from mounting the Kubernetes API token into the injected containers. */
+const NO_API_TOKEN_MOUNT = {
+  name: 'imds-emulator-no-api-token',
+  mountPath: '/var/run/secrets/kubernetes.io/serviceaccount',
+  readOnly: true,
+};
+
 const DIR = join(__dirname, '../../fixtures/pods');
 const fixtures = readdirSync(DIR)
   .filter((file) => file.endsWith('.json'))
@@ -67,7 +74,8 @@ describe.each(cases)('%s, %s sidecar, redirect %s', (name, mode, redirect) => {
   const original = load(name);
   const pod = redirect === 'as is' || EXPECTED[name] ? original : withRedirect(original, redirect);
   const before = JSON.stringify(pod);
-  const { result, patched, patch, warnings } = run(pod, { mode });
+  // job-pod in classic mode is refused by default (operability.test.ts); here its injected shape is checked.
+  const { result, patched, patch, warnings } = run(pod, { mode, settings: { classicJobPods: 'warn' } });
   const annotations = patched.metadata.annotations ?? {};
   const effectiveRedirect = annotations[`${P}redirect`] ?? 'iptables';
   // multi-container-pod declares 16926 on purpose: the health port steps aside.
@@ -132,7 +140,10 @@ describe.each(cases)('%s, %s sidecar, redirect %s', (name, mode, redirect) => {
       requests: { cpu: '10m', memory: '64Mi' },
       limits: { cpu: '1', memory: '128Mi' },
     });
-    expect(init.volumeMounts).toEqual([{ name: 'imds-emulator-init-run', mountPath: '/run' }]);
+    expect(init.volumeMounts).toEqual([
+      { name: 'imds-emulator-init-run', mountPath: '/run' },
+      NO_API_TOKEN_MOUNT,
+    ]);
     expect(patched.spec.volumes).toContainEqual({
       name: 'imds-emulator-init-run',
       emptyDir: { medium: 'Memory', sizeLimit: '1Mi' },
@@ -204,6 +215,7 @@ describe.each(cases)('%s, %s sidecar, redirect %s', (name, mode, redirect) => {
     ]);
     expect(sidecar.volumeMounts).toEqual([
       { name: 'imds-emulator-token', mountPath: '/var/run/secrets/imds-emulator', readOnly: true },
+      NO_API_TOKEN_MOUNT,
     ]);
     expect(patched.spec.volumes).toContainEqual({
       name: 'imds-emulator-token',
@@ -240,7 +252,7 @@ describe.each(cases)('%s, %s sidecar, redirect %s', (name, mode, redirect) => {
       const endpoint = (c.env ?? []).find((e: Json) => e.name === 'AWS_EC2_METADATA_SERVICE_ENDPOINT');
       const userSet = name === 'multi-container-pod' && c.name === 'metrics';
       if (userSet) expect(endpoint?.value).toBe('http://10.0.0.5:8080');
-      else if (effectiveRedirect === 'env') expect(endpoint?.value).toBe('http://127.0.0.1:16925');
+      else if (effectiveRedirect === 'env') expect(endpoint?.value).toBe('http://127.0.0.1:16925/');
       else expect(endpoint).toBeUndefined();
     }
   });

@@ -99,7 +99,7 @@ describe('what is not reviewed is allowed unchanged', () => {
   test.each([
     ['no label', undefined],
     ['"False"', 'False'],
-    ['"yes"', 'yes'],
+    ['"false"', 'false'],
     ['a number', 1],
   ])('label %s', (_name, value) => {
     const pod = podWith();
@@ -116,14 +116,19 @@ describe('what is not reviewed is allowed unchanged', () => {
     expect(result.outcome).toBe('skipped');
   });
 
-  test.each(['true', 'TRUE'])('label "%s" is skipped with a warning that only "True" enables', (value) => {
-    const { result, response } = run(podWith({}, {}, { [`${P}enabled`]: value }));
-    expect(result.outcome).toBe('skipped');
-    expect(response.patch).toBeUndefined();
-    expect(response.warnings).toEqual([
-      `label ${P}enabled is "${value}": only "True" enables the IMDS emulator`,
-    ]);
-  });
+  // A real API server sends these only when the objectSelector is the contract's ENABLED_SELECTOR (label exists):
+  // with `In [True]` it never calls the webhook for them, and no warning can appear.
+  test.each(['true', 'TRUE', 'yes', ''])(
+    'label "%s" is skipped with a warning that only "True" enables',
+    (value) => {
+      const { result, response } = run(podWith({}, {}, { [`${P}enabled`]: value }));
+      expect(result.outcome).toBe('skipped');
+      expect(response.patch).toBeUndefined();
+      expect(response.warnings).toEqual([
+        `label ${P}enabled is "${value}": only "True" enables the IMDS emulator`,
+      ]);
+    },
+  );
 });
 
 test('an exception inside the decision becomes HTTP 500, not a throw', () => {

@@ -307,7 +307,7 @@ describe('ports', () => {
       expect(sidecar[probe].httpGet.port).toBe(16929);
     }
     expect(patched.spec.containers[0].env).toEqual([
-      { name: 'AWS_EC2_METADATA_SERVICE_ENDPOINT', value: 'http://127.0.0.1:16928' },
+      { name: 'AWS_EC2_METADATA_SERVICE_ENDPOINT', value: 'http://127.0.0.1:16928/' },
     ]);
     expect(warnings).toEqual([
       'the pod declares port 16925: the emulator serves IMDS on 16928',
@@ -486,7 +486,7 @@ describe('warnings', () => {
     const { warnings } = run(pod, { mode: 'classic' });
     expect(warnings).toEqual([
       expect.stringContaining(
-        'restartPolicy OnFailure: the classic (non-native) emulator sidecar keeps running',
+        'restartPolicy OnFailure: the emulator sidecar is classic (--sidecar-mode classic) and keeps running',
       ),
       'in classic sidecar mode the emulator starts after all init containers: they get no credentials',
     ]);
@@ -510,7 +510,7 @@ describe('env redirect', () => {
           {
             name: 'same',
             image: 'o',
-            env: [{ name: 'AWS_EC2_METADATA_SERVICE_ENDPOINT', value: 'http://127.0.0.1:16925' }],
+            env: [{ name: 'AWS_EC2_METADATA_SERVICE_ENDPOINT', value: 'http://127.0.0.1:16925/' }],
           },
         ],
       },
@@ -524,15 +524,18 @@ describe('env redirect', () => {
         (c: Json) => c.name,
       );
       expect(names).not.toContain('imds-emulator-init');
-      expect(patched.spec.volumes.map((v: Json) => v.name)).toEqual(['imds-emulator-token']);
+      expect(patched.spec.volumes.map((v: Json) => v.name)).toEqual([
+        'imds-emulator-token',
+        'imds-emulator-no-api-token',
+      ]);
       const env = (name: string) =>
         [...patched.spec.initContainers, ...patched.spec.containers].find((c: Json) => c.name === name).env;
       expect(env('setup')).toEqual([
         { name: 'A', value: '1' },
-        { name: 'AWS_EC2_METADATA_SERVICE_ENDPOINT', value: 'http://127.0.0.1:16925' },
+        { name: 'AWS_EC2_METADATA_SERVICE_ENDPOINT', value: 'http://127.0.0.1:16925/' },
       ]);
       expect(env('app')).toEqual([
-        { name: 'AWS_EC2_METADATA_SERVICE_ENDPOINT', value: 'http://127.0.0.1:16925' },
+        { name: 'AWS_EC2_METADATA_SERVICE_ENDPOINT', value: 'http://127.0.0.1:16925/' },
       ]);
       expect(env('own')).toEqual([{ name: 'AWS_EC2_METADATA_SERVICE_ENDPOINT', value: 'http://10.1.2.3' }]);
       expect(env('same')).toHaveLength(1);

@@ -24,6 +24,7 @@ export function settings(overrides: Partial<InjectionSettings> = {}): InjectionS
     tokenExpirationSeconds: 3600,
     resources: { cpuRequest: '10m', memoryRequest: '64Mi', cpuLimit: '500m', memoryLimit: '128Mi' },
     enforceNamespacePolicy: true,
+    classicJobPods: 'deny',
     ...overrides,
   };
 }
@@ -63,6 +64,8 @@ export function reviewOf(object: unknown, request: Json = {}): Json {
 
 export interface RunOptions {
   mode?: SidecarMode;
+  /** Why that mode, as the server says it (the flag, or what auto mode detected). */
+  modeCause?: string;
   settings?: Partial<InjectionSettings>;
   namespaces?: Record<string, NamespaceInfo>;
 }
@@ -82,6 +85,7 @@ export function runReview(body: unknown, options: RunOptions = {}): Run {
   const namespaces = options.namespaces;
   const result = reviewAdmission(body, settings(options.settings), {
     sidecarMode: options.mode ?? 'native',
+    sidecarModeCause: options.modeCause,
     namespace: (name) => (namespaces ? namespaces[name] : OPEN_NAMESPACE),
   });
   const response = (result.body as Json).response;
@@ -101,4 +105,31 @@ export function run(pod: Json, options: RunOptions = {}): Run {
 
 export function container(pod: Json, name: string): Json {
   return [...(pod.spec.initContainers ?? []), ...pod.spec.containers].find((c: Json) => c.name === name);
+}
+
+const API_TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * What a real API server's ServiceAccount admission plugin does after the mutating webhooks (it runs again when they
+ * changed the pod): unless automountServiceAccountToken is false, every container and init container that has nothing
+ * mounted at the API token path gets the `kube-api-access-*` projected volume there ("existing mounts at the default
+ * mount path prevent mounting of the API token", plugin/pkg/admission/serviceaccount/admission.go).
+ */
+export function serviceAccountAdmission(pod: Json): Json {
+  const out = structuredClone(pod);
+  if (out.spec.automountServiceAccountToken === false) return out;
+  const name = 'kube-api-access-x7k2p';
+  let needed = false;
+  for (const c of [...(out.spec.initContainers ?? []), ...out.spec.containers]) {
+    if ((c.volumeMounts ?? []).some((m: Json) => m.mountPath === API_TOKEN_PATH)) continue;
+    c.volumeMounts = [...(c.volumeMounts ?? []), { name, mountPath: API_TOKEN_PATH, readOnly: true }];
+    needed = true;
+  }
+  if (needed && !(out.spec.volumes ?? []).some((v: Json) => v.name.startsWith('kube-api-access-'))) {
+    out.spec.volumes = [
+      ...(out.spec.volumes ?? []),
+      { name, projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } },
+    ];
+  }
+  return out;
 }

@@ -85,22 +85,128 @@ describe('namespace policy', () => {
 
 describe('--sidecar-mode auto', () => {
   const sidecarIsNative = (res: unknown) => JSON.stringify(patchOf(res)).includes('"restartPolicy":"Always"');
+  const modeMetric = async (webhook: WebhookProcess) =>
+    /imds_emulator_webhook_sidecar_mode\{mode="(\w+)",source="([\w-]+)"\} 1/
+      .exec((await health(webhook.healthPort, '/metrics')).body)
+      ?.slice(1);
+  const resolved = (webhook: WebhookProcess, mode: string, source: string) =>
+    webhook.waitForLog(
+      (l) => l.msg === '--sidecar-mode auto resolved' && l.sidecarMode === mode && l.source === source,
+    );
+
+  beforeEach(() => {
+    for (const name of [...api.nodes.keys()]) api.deleteNode(name);
+    api.forbidden.clear();
+  });
 
   it.each([
-    ['v1.30.2', '1', '30', true],
-    ['v1.28.9', '1', '28', false],
-    ['v1.27.3-eks-abc', '1', '27+', false],
-  ])('on %s (major %s, minor %s) injects native sidecars: %s', async (gitVersion, major, minor, native) => {
-    api.version = { major, minor, gitVersion };
+    ['v1.30.2', '1', '30', true, 'versions'],
+    ['v1.28.9', '1', '28', false, 'server-version'],
+    ['v1.27.3-eks-abc', '1', '27+', false, 'server-version'],
+  ])(
+    'on %s (major %s, minor %s) with recent kubelets injects native sidecars: %s',
+    async (gitVersion, major, minor, native, source) => {
+      api.version = { major, minor, gitVersion };
+      api.setNode('worker-1', 'v1.30.2');
+      const webhook = await start(['--sidecar-mode=auto', '--namespace-policy=false']);
+      const mode = native ? 'native' : 'classic';
+      await resolved(webhook, mode, source);
+      const res = await post(webhook.port, JSON.stringify(podReview()));
+      expect(sidecarIsNative(res.json)).toBe(native);
+      expect(await modeMetric(webhook)).toEqual([mode, source]);
+      await webhook.stop();
+    },
+  );
+
+  it('follows nodes with an old kubelet joining, being upgraded and leaving', async () => {
+    api.version = { major: '1', minor: '30', gitVersion: 'v1.30.2' };
+    api.setNode('worker-1', 'v1.30.1+k3s1');
+    api.setNode('worker-2', 'v1.29.3-eks-4b1b4b3');
+    const before = api.requests.length;
     const webhook = await start(['--sidecar-mode=auto', '--namespace-policy=false']);
-    const line = await webhook.waitForLog((l) => l.msg === '--sidecar-mode auto resolved');
-    expect(line.sidecarMode).toBe(native ? 'native' : 'classic');
-    const res = await post(webhook.port, JSON.stringify(podReview()));
-    expect(sidecarIsNative(res.json)).toBe(native);
-    const source = (await health(webhook.healthPort, '/metrics')).body;
-    expect(source).toContain(
-      `imds_emulator_webhook_sidecar_mode{mode="${native ? 'native' : 'classic'}",source="server-version"} 1`,
+    await resolved(webhook, 'native', 'versions');
+    expect(sidecarIsNative((await post(webhook.port, JSON.stringify(podReview()))).json)).toBe(true);
+
+    // A node with a 1.27 kubelet joins: new pods get classic sidecars, and the log names the node.
+    api.setNode('old-1', 'v1.27.9-eks-5e0fdde');
+    const toClassic = await resolved(webhook, 'classic', 'kubelet-version');
+    expect(toClassic.reason).toMatch(/old-1 \(kubelet v1\.27\.9-eks-5e0fdde\).*older than 1\.29/);
+    expect(sidecarIsNative((await post(webhook.port, JSON.stringify(podReview()))).json)).toBe(false);
+    expect(await modeMetric(webhook)).toEqual(['classic', 'kubelet-version']);
+
+    // Its kubelet is upgraded in place (a MODIFIED event): native again.
+    api.setNode('old-1', 'v1.29.10-eks-1234');
+    await waitUntil(
+      async () => (await modeMetric(webhook))?.[0] === 'native',
+      10_000,
+      'native after the upgrade',
     );
+
+    // Another old node joins, then leaves: classic, then native again.
+    api.setNode('old-2', 'v1.28.5-gke.1200');
+    await waitUntil(async () => (await modeMetric(webhook))?.[0] === 'classic', 10_000, 'classic with old-2');
+    api.deleteNode('old-2');
+    await waitUntil(
+      async () => (await modeMetric(webhook))?.[0] === 'native',
+      10_000,
+      'native without old-2',
+    );
+    expect(sidecarIsNative((await post(webhook.port, JSON.stringify(podReview()))).json)).toBe(true);
+
+    // One list, then a watch: no polling.
+    expect(api.requests.slice(before).filter((r) => r === 'GET /api/v1/nodes')).toHaveLength(1);
+    await webhook.stop();
+  });
+
+  it('lists again when its watch history expired (410) while it was disconnected, and sees what it missed', async () => {
+    api.version = { major: '1', minor: '30', gitVersion: 'v1.30.2' };
+    api.setNode('worker-1', 'v1.30.2');
+    const before = api.requests.length;
+    const webhook = await start(['--sidecar-mode=auto', '--namespace-policy=false']);
+    await resolved(webhook, 'native', 'versions');
+    const lists = () => api.requests.slice(before).filter((r) => r === 'GET /api/v1/nodes').length;
+    expect(lists()).toBe(1);
+    // The API server goes away; while the webhook is disconnected a node with an old kubelet joins and the history
+    // the webhook would resume from is compacted.
+    api.failWith = 503;
+    api.endWatches();
+    await webhook.waitForLog((l) => l.msg === 'Kubernetes API unreachable for the node watch');
+    api.setNode('old-1', 'v1.26.15');
+    api.compactHistory();
+    api.failWith = undefined;
+    await resolved(webhook, 'classic', 'kubelet-version');
+    expect(lists()).toBe(2);
+    expect(api.requests.slice(before)).toContain('GET /api/v1/nodes?watch');
+    await webhook.stop();
+  });
+
+  it('resumes after the API server ends its watch (watch timeout) and sees the next change', async () => {
+    api.version = { major: '1', minor: '30', gitVersion: 'v1.30.2' };
+    api.setNode('worker-1', 'v1.30.2');
+    const webhook = await start(['--sidecar-mode=auto', '--namespace-policy=false']);
+    await resolved(webhook, 'native', 'versions');
+    const watches = () => api.requests.filter((r) => r === 'GET /api/v1/nodes?watch').length;
+    const before = watches();
+    api.endWatches();
+    await waitUntil(async () => watches() > before, 15_000, 'a new watch after the server ended one');
+    api.setNode('old-1', 'v1.27.1');
+    await waitUntil(async () => (await modeMetric(webhook))?.[0] === 'classic', 10_000, 'classic with old-1');
+    await webhook.stop();
+  });
+
+  it('injects classic sidecars with a clear log line and metric when RBAC forbids listing nodes', async () => {
+    api.version = { major: '1', minor: '31', gitVersion: 'v1.31.0' };
+    api.setNode('worker-1', 'v1.31.0');
+    api.forbidden.add('/api/v1/nodes');
+    const webhook = await start(['--sidecar-mode=auto', '--namespace-policy=false']);
+    const line = await webhook.waitForLog((l) => String(l.msg).startsWith('listing nodes is forbidden'));
+    expect(line).toMatchObject({
+      level: 'warn',
+      err: expect.stringMatching(/HTTP 403.*cannot list resource "nodes"/),
+    });
+    await resolved(webhook, 'classic', 'nodes-forbidden');
+    expect(await modeMetric(webhook)).toEqual(['classic', 'nodes-forbidden']);
+    expect(sidecarIsNative((await post(webhook.port, JSON.stringify(podReview()))).json)).toBe(false);
     await webhook.stop();
   });
 });
@@ -154,5 +260,21 @@ describe('an unreachable API server', () => {
       10_000,
       'a retry',
     );
+  });
+});
+
+describe('start-up', () => {
+  it('warns when --default-session-duration is too short for the sidecar to keep 30 minutes of validity', async () => {
+    const webhook = await start([
+      '--sidecar-mode=native',
+      '--namespace-policy=false',
+      '--default-session-duration=900',
+    ]);
+    const line = webhook.logs.find((l) => l.flag === '--default-session-duration');
+    expect(line).toMatchObject({
+      level: 'warn',
+      msg: expect.stringMatching(/^session duration 900 s is below 2700 s/),
+    });
+    await webhook.stop();
   });
 });

@@ -2,7 +2,10 @@
  * A stand-in Kubernetes API server for the webhook's tests, on loopback over plain HTTP. No real kube-apiserver can be
  * installed on this machine (Debian has none, npm ships no envtest binaries), so this implements exactly the calls the
  * webhook makes, with the API server's semantics where they matter: create answers 409 AlreadyExists, update answers
- * 409 Conflict on a stale resourceVersion, JSON Patch `test` ops are honoured, and namespaces can be listed and watched.
+ * 409 Conflict on a stale resourceVersion, JSON Patch `test` ops are honoured, and namespaces and nodes can be listed
+ * and watched. A watch from a resourceVersion first replays the changes after it, as the API server's watch cache does
+ * (nothing between a list and its watch is lost); one older than the retained history gets the API server's
+ * `410 Expired` ERROR event, after which a client must list again. `forbid` answers 403 Forbidden, as RBAC does.
  */
 import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -16,9 +19,70 @@ type KubeObject = {
 
 const MWC_PATH = '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/';
 
+type WatchEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: KubeObject };
+
+/** A cluster-scoped resource that can be listed and watched. */
+class Watched {
+  readonly objects = new Map<string, KubeObject>();
+  /** Every change, oldest first; `compact` drops the head, as etcd compaction does. */
+  private history: { rv: number; event: WatchEvent }[] = [];
+  private oldest = 0;
+  readonly watchers = new Set<ServerResponse>();
+
+  constructor(readonly listKind: string) {}
+
+  record(event: WatchEvent): void {
+    const rv = Number(event.object.metadata.resourceVersion);
+    this.history.push({ rv, event });
+    for (const w of this.watchers) w.write(`${JSON.stringify(event)}\n`);
+  }
+
+  compact(upTo: number): void {
+    this.history = this.history.filter((h) => h.rv > upTo);
+    this.oldest = upTo;
+  }
+
+  list(
+    res: ServerResponse,
+    json: (res: ServerResponse, code: number, body: unknown) => void,
+    rv: number,
+  ): void {
+    json(res, 200, {
+      kind: this.listKind,
+      apiVersion: 'v1',
+      metadata: { resourceVersion: String(rv) },
+      items: [...this.objects.values()],
+    });
+  }
+
+  watch(res: ServerResponse, from: string | null): void {
+    res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    res.flushHeaders();
+    if (from && Number(from) < this.oldest) {
+      const message = `too old resource version: ${from} (${this.oldest})`;
+      res.end(
+        `${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason: 'Expired', code: 410 } })}\n`,
+      );
+      return;
+    }
+    if (from) {
+      for (const h of this.history) if (h.rv > Number(from)) res.write(`${JSON.stringify(h.event)}\n`);
+    }
+    this.watchers.add(res);
+    res.on('close', () => this.watchers.delete(res));
+  }
+}
+
 export class FakeApiServer {
   version = { major: '1', minor: '30', gitVersion: 'v1.30.2' };
-  readonly namespaces = new Map<string, KubeObject>();
+  private readonly watched = {
+    namespaces: new Watched('NamespaceList'),
+    nodes: new Watched('NodeList'),
+  };
+  readonly namespaces = this.watched.namespaces.objects;
+  readonly nodes = this.watched.nodes.objects;
+  /** Paths (e.g. `/api/v1/nodes`) that RBAC forbids: list and watch answer 403. */
+  readonly forbidden = new Set<string>();
   readonly secrets = new Map<string, KubeObject>();
   readonly webhookConfigurations = new Map<string, KubeObject>();
   /** Every request as "METHOD path", for asserting what the webhook asked (and did not ask). */
@@ -26,7 +90,6 @@ export class FakeApiServer {
   /** While set, every request gets this status (simulates an API server that is down or erroring). */
   failWith?: number;
   private resourceVersion = 100;
-  private readonly watchers = new Set<ServerResponse>();
   private server?: Server;
   url = '';
 
@@ -40,7 +103,7 @@ export class FakeApiServer {
   }
 
   async stop(): Promise<void> {
-    for (const w of this.watchers) w.destroy();
+    for (const w of Object.values(this.watched)) for (const r of w.watchers) r.destroy();
     this.server?.closeAllConnections();
     await new Promise((resolve) => this.server?.close(resolve));
   }
@@ -75,7 +138,42 @@ export class FakeApiServer {
       metadata: { name, annotations, labels },
     });
     this.namespaces.set(name, object);
-    for (const w of this.watchers) w.write(`${JSON.stringify({ type, object })}\n`);
+    this.watched.namespaces.record({ type, object });
+  }
+
+  /** A node as its kubelet registers it (status.nodeInfo.kubeletVersion), or an update of it. */
+  setNode(name: string, kubeletVersion: string): void {
+    const type = this.nodes.has(name) ? 'MODIFIED' : 'ADDED';
+    const object = this.stamp({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name, labels: { 'kubernetes.io/hostname': name } },
+      status: {
+        nodeInfo: { kubeletVersion, kubeProxyVersion: kubeletVersion, operatingSystem: 'linux' },
+        // Real Node status carries every image on the node; the webhook must not keep this.
+        images: [{ names: [`registry.example/big-image@sha256:${'0'.repeat(64)}`], sizeBytes: 1 }],
+      },
+    });
+    this.nodes.set(name, object);
+    this.watched.nodes.record({ type, object });
+  }
+
+  deleteNode(name: string): void {
+    const current = this.nodes.get(name);
+    if (!current) return;
+    this.nodes.delete(name);
+    // The DELETED event carries the object's last state at a new resourceVersion.
+    this.watched.nodes.record({ type: 'DELETED', object: this.stamp(structuredClone(current)) });
+  }
+
+  /** Ends every open watch cleanly, as the API server does when a watch's timeout (minRequestTimeout) is reached. */
+  endWatches(): void {
+    for (const w of Object.values(this.watched)) for (const r of w.watchers) r.end();
+  }
+
+  /** Forgets the watch history up to now: a watch from an older resourceVersion gets 410 Expired. */
+  compactHistory(): void {
+    for (const w of Object.values(this.watched)) w.compact(this.resourceVersion);
   }
 
   addWebhookConfiguration(name: string, webhookNames: string[]): void {
@@ -126,20 +224,21 @@ export class FakeApiServer {
       return this.status(res, 401, 'Unauthorized', 'bad token');
 
     if (req.method === 'GET' && path === '/version') return this.json(res, 200, this.version);
-    if (req.method === 'GET' && path === '/api/v1/namespaces') {
-      if (url.searchParams.get('watch') === 'true') {
-        res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
-        res.flushHeaders();
-        this.watchers.add(res);
-        res.on('close', () => this.watchers.delete(res));
-        return;
+    const collection = req.method === 'GET' && /^\/api\/v1\/(namespaces|nodes)$/.exec(path)?.[1];
+    if (collection) {
+      if (this.forbidden.has(path)) {
+        const verb = url.searchParams.get('watch') === 'true' ? 'watch' : 'list';
+        return this.status(
+          res,
+          403,
+          'Forbidden',
+          `${collection} is forbidden: User "system:serviceaccount:imds:imds-emulator-webhook" cannot ${verb} resource "${collection}" in API group "" at the cluster scope`,
+        );
       }
-      return this.json(res, 200, {
-        kind: 'NamespaceList',
-        apiVersion: 'v1',
-        metadata: { resourceVersion: String(this.resourceVersion) },
-        items: [...this.namespaces.values()],
-      });
+      const watched = this.watched[collection as keyof typeof this.watched];
+      if (url.searchParams.get('watch') === 'true')
+        return watched.watch(res, url.searchParams.get('resourceVersion'));
+      return watched.list(res, (r, code, body) => this.json(r, code, body), this.resourceVersion);
     }
     const secret = /^\/api\/v1\/namespaces\/([^/]+)\/secrets(?:\/([^/]+))?$/.exec(path);
     if (secret) return this.handleSecret(req, res, secret[1], secret[2]);

@@ -58,6 +58,7 @@ describe('webhook configuration', () => {
       tokenExpirationSeconds: 3600,
       resources: { cpuRequest: '5m', memoryRequest: '32Mi', cpuLimit: '1', memoryLimit: '128Mi' },
       enforceNamespacePolicy: true,
+      classicJobPods: 'deny',
     });
   });
 

@@ -2,8 +2,10 @@
 import { envName, INIT_FLAGS, SIDECAR_FLAGS } from '@imds-emulator/contract';
 import type { InjectionSettings, SidecarMode } from './index';
 import {
+  API_TOKEN_MOUNT_PATH,
   INIT_CONTAINER,
   INIT_RUN_VOLUME,
+  NO_API_TOKEN_VOLUME,
   SIDECAR_CONTAINER,
   STS_CA_FILE,
   STS_CA_MOUNT_PATH,
@@ -20,6 +22,7 @@ const BINARY = '/usr/local/bin/imds-emulator';
 const NONROOT = 65532;
 
 const SECCOMP = { type: 'RuntimeDefault' };
+const NO_API_TOKEN_MOUNT = { name: NO_API_TOKEN_VOLUME, mountPath: API_TOKEN_MOUNT_PATH, readOnly: true };
 
 /**
  * The sidecar's runtime settings, as environment variables of its container; the bench starts the sidecar with the
@@ -59,7 +62,7 @@ export function initContainer(settings: InjectionSettings, ports: EmulatorPorts)
       requests: { cpu: '10m', memory: '64Mi' },
       limits: { cpu: '1', memory: '128Mi' },
     },
-    volumeMounts: [{ name: INIT_RUN_VOLUME, mountPath: '/run' }],
+    volumeMounts: [{ name: INIT_RUN_VOLUME, mountPath: '/run' }, NO_API_TOKEN_MOUNT],
   };
 }
 
@@ -139,6 +142,7 @@ export function sidecarContainer(
     },
     volumeMounts: [
       { name: TOKEN_VOLUME, mountPath: TOKEN_MOUNT_PATH, readOnly: true },
+      NO_API_TOKEN_MOUNT,
       ...(settings.stsCaBundle
         ? [{ name: STS_CA_VOLUME, mountPath: STS_CA_MOUNT_PATH, readOnly: true }]
         : []),
@@ -195,6 +199,11 @@ export function stsCaVolumes(settings: InjectionSettings): Record<string, unknow
         : { secret: { secretName: bundle.name, items } }),
     },
   ];
+}
+
+/** Mounted over the API token path of the injected containers (keys.ts); nothing writes to it. */
+export function noApiTokenVolume(): Record<string, unknown> {
+  return { name: NO_API_TOKEN_VOLUME, emptyDir: { sizeLimit: '1Ki' } };
 }
 
 export function initRunVolume(): Record<string, unknown> {

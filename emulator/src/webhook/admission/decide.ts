@@ -3,10 +3,12 @@ import { allow, badRequest, deny, invalid, isRecord, mutate, parseReview } from 
 import type { AdmissionResult, InjectionSettings, ReviewContext } from './index';
 import { inject } from './inject';
 import {
+  DISABLED_VALUES,
   ENABLED_LABEL,
   ENABLED_VALUE,
   INIT_CONTAINER,
   INIT_RUN_VOLUME,
+  NO_API_TOKEN_VOLUME,
   SIDECAR_CONTAINER,
   STS_CA_VOLUME,
   TOKEN_VOLUME,
@@ -15,7 +17,7 @@ import { podSecurityProblem, rolePolicyProblem } from './namespace';
 import { readOptions } from './options';
 import { type PodView, readPod } from './pod';
 import { choosePorts } from './ports';
-import { classicModeWarnings, credentialWarnings } from './warnings';
+import { classicModeWarnings, completesNever, credentialWarnings, neverCompletes } from './warnings';
 
 function allContainers(pod: PodView) {
   return [...pod.initContainers, ...pod.containers];
@@ -26,7 +28,7 @@ function reservedNameProblems(pod: PodView): string[] {
   const volumeNames = new Set(pod.volumeNames);
   return [
     ...[INIT_CONTAINER].filter((name) => containerNames.has(name)).map((name) => `container name ${name}`),
-    ...[TOKEN_VOLUME, INIT_RUN_VOLUME, STS_CA_VOLUME]
+    ...[TOKEN_VOLUME, INIT_RUN_VOLUME, STS_CA_VOLUME, NO_API_TOKEN_VOLUME]
       .filter((name) => volumeNames.has(name))
       .map((name) => `volume name ${name}`),
   ].map((what) => `the pod already uses ${what}, which the IMDS emulator needs for itself: rename it`);
@@ -52,8 +54,9 @@ export function decide(body: unknown, settings: InjectionSettings, context: Revi
   const metadata = isRecord(object.metadata) ? object.metadata : {};
   const enabled = isRecord(metadata.labels) ? metadata.labels[ENABLED_LABEL] : undefined;
   if (enabled !== ENABLED_VALUE) {
+    // The objectSelector sends every pod with the label (contract ENABLED_SELECTOR), so a near miss is told.
     const nearMiss =
-      typeof enabled === 'string' && enabled.toLowerCase() === 'true'
+      typeof enabled === 'string' && !DISABLED_VALUES.includes(enabled)
         ? [`label ${ENABLED_LABEL} is "${enabled}": only "${ENABLED_VALUE}" enables the IMDS emulator`]
         : [];
     return allow(uid, `label ${ENABLED_LABEL} is not "True"`, nearMiss);
@@ -89,6 +92,16 @@ export function decide(body: unknown, settings: InjectionSettings, context: Revi
     if (policy) problems.push(policy);
   }
   problems.push(...reservedNameProblems(pod));
+  const cause = context.sidecarModeCause ?? `--sidecar-mode ${context.sidecarMode}`;
+  if (
+    pod.controllerKind === 'Job' &&
+    completesNever(pod, context.sidecarMode) &&
+    settings.classicJobPods === 'deny'
+  ) {
+    problems.push(
+      `${neverCompletes(pod, cause)}; the webhook's --classic-job-pods=warn admits such pods anyway`,
+    );
+  }
   const declared = new Set(allContainers(pod).flatMap((c) => c.containerPorts));
   const ports = choosePorts({ imds: settings.sidecarPort, health: settings.sidecarHealthPort }, declared);
   if (!ports) problems.push('the pod declares every port from 1024 up: none is left for the IMDS emulator');
@@ -102,7 +115,7 @@ export function decide(body: unknown, settings: InjectionSettings, context: Revi
     ...options.warnings,
     ...ports.moved,
     ...credentialWarnings(allContainers(pod), roleArn),
-    ...classicModeWarnings(pod, context.sidecarMode),
+    ...classicModeWarnings(pod, context.sidecarMode, cause),
     ...injection.warnings,
   ];
   const how = `${context.sidecarMode} sidecar, redirect ${options.options.redirect}`;

@@ -2,7 +2,7 @@
  * The webhook's admission decision, pure: it takes a parsed request body and returns what to answer, with no I/O,
  * so the server stays a thin shell and every rule is unit-tested without one.
  */
-import type { HttpTokens, ImagePullPolicy } from '@imds-emulator/contract';
+import type { ClassicJobPods, HttpTokens, ImagePullPolicy } from '@imds-emulator/contract';
 import { decide } from './decide';
 
 export type { HttpTokens };
@@ -30,6 +30,8 @@ export interface InjectionSettings {
   tokenExpirationSeconds: number;
   resources: { cpuRequest: string; memoryRequest: string; cpuLimit: string; memoryLimit: string };
   enforceNamespacePolicy: boolean;
+  /** Job pods in classic mode: refuse them (the Job's events show why) or admit them with a warning. */
+  classicJobPods: ClassicJobPods;
 }
 
 export interface NamespaceInfo {
@@ -39,6 +41,8 @@ export interface NamespaceInfo {
 
 export interface ReviewContext {
   sidecarMode: SidecarMode;
+  /** Why that mode (the flag, or what auto mode detected), for messages that a classic sidecar causes. */
+  sidecarModeCause?: string;
   /** Namespace metadata from the server's cache; undefined when not (yet) known. */
   namespace(name: string): NamespaceInfo | undefined;
 }

@@ -1,6 +1,13 @@
 /** Builds the JSON Patch that injects the emulator into a pod that passed every rule. */
 import type { Operation } from 'fast-json-patch';
-import { initContainer, initRunVolume, sidecarContainer, stsCaVolumes, tokenVolume } from './containers';
+import {
+  initContainer,
+  initRunVolume,
+  noApiTokenVolume,
+  sidecarContainer,
+  stsCaVolumes,
+  tokenVolume,
+} from './containers';
 import type { InjectionSettings, SidecarMode } from './index';
 import { INJECTED_ANNOTATION } from './keys';
 import type { PodOptions } from './options';
@@ -14,6 +21,15 @@ const ENDPOINT_ENV = 'AWS_EC2_METADATA_SERVICE_ENDPOINT';
 interface Injection {
   patch: Operation[];
   warnings: string[];
+}
+
+/**
+ * The env-mode endpoint. The trailing slash is needed: Debian's aws CLI v2 (2.9) joins the endpoint and
+ * `latest/api/token` without one. Clients that add their own slash (JS SDK v2) then send `//latest/…`, which the
+ * sidecar answers like `/latest/…`.
+ */
+export function imdsEndpoint(port: number): string {
+  return `http://127.0.0.1:${port}/`;
 }
 
 /** Index (among the pod's own init containers) just after a native mesh proxy, else 0. */
@@ -53,9 +69,7 @@ export function inject(
 ): Injection {
   const redirectByIptables = options.redirect === 'iptables';
   // Env operations use the original container indices, so they come before any insertion.
-  const env = redirectByIptables
-    ? { patch: [], warnings: [] }
-    : endpointEnv(pod, `http://127.0.0.1:${ports.imds}`);
+  const env = redirectByIptables ? { patch: [], warnings: [] } : endpointEnv(pod, imdsEndpoint(ports.imds));
   const patch = [...env.patch];
 
   const sidecar = sidecarContainer(settings, options, ports, mode);
@@ -77,6 +91,7 @@ export function inject(
   const volumes = [
     tokenVolume(settings),
     ...stsCaVolumes(settings),
+    noApiTokenVolume(),
     ...(redirectByIptables ? [initRunVolume()] : []),
   ];
   patch.push(...appendToList('/spec/volumes', pod.hasVolumes, volumes));

@@ -2,6 +2,7 @@
 
 export {
   ALLOWED_ROLES_NS_ANNOTATION,
+  DISABLED_VALUES,
   ENABLED_LABEL,
   ENABLED_VALUE,
   HTTP_TOKENS_ANNOTATION,
@@ -28,3 +29,11 @@ export const TOKEN_FILE = 'token';
 export const STS_CA_VOLUME = 'imds-emulator-sts-ca';
 export const STS_CA_MOUNT_PATH = '/var/run/imds-emulator/sts-ca';
 export const STS_CA_FILE = 'ca.crt';
+/**
+ * The ServiceAccount admission plugin runs again after our mutation and mounts the Kubernetes API token into every
+ * container that has nothing mounted at this path ("existing mounts at the default mount path prevent mounting of the
+ * API token", plugin/pkg/admission/serviceaccount). The injected containers do not call the Kubernetes API, so they
+ * mount this empty volume there instead; the app's containers are untouched.
+ */
+export const API_TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
+export const NO_API_TOKEN_VOLUME = 'imds-emulator-no-api-token';

@@ -13,6 +13,7 @@ import {
   type Rule,
   SESSION_DURATION,
 } from '@imds-emulator/contract';
+import { FULL_MARGIN_MIN_LIFETIME_MS } from '../../sidecar/refresh-policy';
 import type { InjectionSettings } from './index';
 import {
   HTTP_TOKENS_ANNOTATION,
@@ -54,6 +55,17 @@ function annotated<T>(
   return fallback;
 }
 
+/** Sessions too short for the sidecar to keep 30 minutes of validity in every document it serves. */
+export function shortSessionWarning(seconds: number): string | undefined {
+  const needed = FULL_MARGIN_MIN_LIFETIME_MS / 1000;
+  if (seconds >= needed) return undefined;
+  return (
+    `session duration ${seconds} s is below ${needed} s: served credentials can have less than 30 minutes left, ` +
+    'and botocore (boto3, aws CLI) then extends their expiry past the real one and may sign with expired ' +
+    `credentials; use ${needed} or more (docs/annotations.md)`
+  );
+}
+
 export function readOptions(annotations: Record<string, string>, settings: InjectionSettings): ReadOptions {
   const errors: string[] = [];
   const warnings: string[] = [];
@@ -91,6 +103,8 @@ export function readOptions(annotations: Record<string, string>, settings: Injec
   }
 
   if (errors.length > 0 || role === undefined) return { ok: false, errors };
+  const shortSession = shortSessionWarning(sessionDuration);
+  if (shortSession) warnings.push(shortSession);
   const regionPartition = partitionOfRegion(region);
   if (regionPartition !== role.partition) {
     warnings.push(

@@ -17,6 +17,8 @@ export interface ContainerView {
 
 export interface PodView {
   annotations: Record<string, string>;
+  /** Kind of the controller in metadata.ownerReferences (e.g. `Job`), when there is one. */
+  controllerKind: string | undefined;
   hostNetwork: boolean;
   /** `spec.os.name` when set (`linux` or `windows`). */
   os: string | undefined;
@@ -67,6 +69,13 @@ function readContainer(value: unknown, where: string): ContainerView {
   return { name: value.name, env, hasEnvList: Array.isArray(value.env), containerPorts, restartPolicy };
 }
 
+function controllerKind(value: unknown): string | undefined {
+  const owner = list(value, 'metadata.ownerReferences').find(
+    (ref) => isRecord(ref) && ref.controller === true && typeof ref.kind === 'string',
+  );
+  return isRecord(owner) ? String(owner.kind) : undefined;
+}
+
 function readVolumeName(value: unknown, i: number): string {
   if (!isRecord(value) || typeof value.name !== 'string')
     throw new ShapeError(`spec.volumes[${i}] needs a name`);
@@ -85,6 +94,7 @@ export function readPod(object: Record<string, unknown>): ReadPod {
       ok: true,
       pod: {
         annotations: stringMap(metadata.annotations, 'metadata.annotations'),
+        controllerKind: controllerKind(metadata.ownerReferences),
         hostNetwork: spec.hostNetwork === true,
         os: isRecord(spec.os) && typeof spec.os.name === 'string' ? spec.os.name : undefined,
         restartPolicy,

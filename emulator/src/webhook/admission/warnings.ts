@@ -32,15 +32,27 @@ export function credentialWarnings(containers: readonly ContainerView[], roleArn
   return warnings;
 }
 
-export function classicModeWarnings(pod: PodView, mode: SidecarMode): string[] {
+/** What a classic sidecar does to a pod that should complete, the cause, and the ways out. */
+export function neverCompletes(pod: PodView, cause: string): string {
+  const owner = pod.controllerKind === 'Job' ? 'this Job pod' : `restartPolicy ${pod.restartPolicy}`;
+  return (
+    `${owner}: the emulator sidecar is classic (${cause}) and keeps running after the app exits, so the pod never ` +
+    'completes. Fix: native sidecars (Kubernetes 1.29+ on the API server and on every node; --sidecar-mode auto or ' +
+    'native), or run it without the emulator, with web identity directly (AWS_ROLE_ARN and ' +
+    'AWS_WEB_IDENTITY_TOKEN_FILE with a projected service-account token); redirect: env does not help, it keeps ' +
+    'the sidecar (docs/troubleshooting.md)'
+  );
+}
+
+/** A pod that should complete but cannot with a classic sidecar: a Job's pod, which the webhook may refuse. */
+export function completesNever(pod: PodView, mode: SidecarMode): boolean {
+  return mode === 'classic' && pod.restartPolicy !== 'Always';
+}
+
+export function classicModeWarnings(pod: PodView, mode: SidecarMode, cause: string): string[] {
   if (mode !== 'classic') return [];
   const warnings: string[] = [];
-  if (pod.restartPolicy !== 'Always') {
-    warnings.push(
-      `restartPolicy ${pod.restartPolicy}: the classic (non-native) emulator sidecar keeps running after the app exits, ` +
-        'so the pod does not complete; native sidecars need Kubernetes 1.29+',
-    );
-  }
+  if (completesNever(pod, mode)) warnings.push(neverCompletes(pod, cause));
   if (pod.initContainers.length > 0) {
     warnings.push(
       'in classic sidecar mode the emulator starts after all init containers: they get no credentials',

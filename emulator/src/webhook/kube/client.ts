@@ -31,6 +31,12 @@ export function apiStatus(err: unknown): number | undefined {
   return err instanceof ApiException ? err.code : undefined;
 }
 
+/** The HTTP status of a failed call: a list (ApiException) or a watch (an Error with statusCode). */
+export function httpStatus(err: unknown): number | undefined {
+  const code = (err as { statusCode?: unknown } | undefined)?.statusCode;
+  return apiStatus(err) ?? (typeof code === 'number' ? code : undefined);
+}
+
 /** client-node has no request timeout; a black-holed API server must not stall a sync forever. */
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;

@@ -124,6 +124,7 @@ export function parseWebhookConfig(
         memoryLimit: v.sidecarMemoryLimit,
       },
       enforceNamespacePolicy: v.namespacePolicy === 'true',
+      classicJobPods: v.classicJobPods,
     },
   };
 }

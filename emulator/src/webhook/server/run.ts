@@ -3,6 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Server } from 'node:net';
 import type { Logger } from '../../common/logger';
 import { type ReviewContext, reviewAdmission, type SidecarMode } from '../admission';
+import { shortSessionWarning } from '../admission/options';
 import { CertFiles } from '../certs/files';
 import type { NamespaceCache } from '../kube/namespace-cache';
 import type { WebhookConfig } from './config';
@@ -58,12 +59,17 @@ export async function startWebhook(config: WebhookConfig, logger: Logger): Promi
   if (kc) logger.info({ apiServer: kube?.apiServer(kc) }, 'Kubernetes API client configured');
 
   let sidecarMode: SidecarMode = config.sidecarMode === 'auto' ? 'classic' : config.sidecarMode;
-  const setMode = (mode: SidecarMode, source: string) => {
+  let sidecarModeCause = `--sidecar-mode ${config.sidecarMode}`;
+  const setMode = (mode: SidecarMode, source: string, cause: string) => {
     sidecarMode = mode;
+    sidecarModeCause = cause;
     metrics.sidecarMode.reset();
     metrics.sidecarMode.set({ mode, source }, 1);
   };
-  if (config.sidecarMode !== 'auto') setMode(config.sidecarMode, 'flag');
+  const shortSession = shortSessionWarning(config.settings.defaultSessionDuration);
+  if (shortSession) logger.warn({ flag: '--default-session-duration' }, shortSession);
+  if (config.sidecarMode !== 'auto')
+    setMode(config.sidecarMode, 'flag', `--sidecar-mode ${config.sidecarMode}`);
 
   let namespaces: NamespaceCache | undefined;
   if (kube && kc && config.settings.enforceNamespacePolicy) {
@@ -75,7 +81,7 @@ export async function startWebhook(config: WebhookConfig, logger: Logger): Promi
     stops.push(() => namespaces?.stop());
   }
   const namespaceOf = (name: string) => namespaces?.get(name);
-  const context = (): ReviewContext => ({ sidecarMode, namespace: namespaceOf });
+  const context = (): ReviewContext => ({ sidecarMode, sidecarModeCause, namespace: namespaceOf });
 
   const handler = createMutateHandler({
     review: reviewAdmission,
@@ -116,8 +122,8 @@ export async function startWebhook(config: WebhookConfig, logger: Logger): Promi
   }
 
   if (kube && kc && config.sidecarMode === 'auto') {
-    const auto = new kube.AutoSidecarMode(kc, logger.child({ part: 'sidecar-mode' }), (mode, learned) =>
-      setMode(mode, learned ? 'server-version' : 'fallback'),
+    const auto = new kube.AutoSidecarMode(kc, logger.child({ part: 'sidecar-mode' }), (d) =>
+      setMode(d.mode, d.source, `--sidecar-mode auto: ${d.reason}`),
     );
     await auto.start();
     stops.push(() => auto.stop());
