@@ -9,8 +9,7 @@ import {
   DEFAULT_TIMEOUT_SECONDS,
   DNS1123_LABEL,
   DNS1123_SUBDOMAIN,
-  ENABLED_LABEL,
-  ENABLED_VALUE,
+  ENABLED_SELECTOR,
   WEBHOOK_FLAGS as F,
   HTTP_URL,
   IMAGE_DIGEST,
@@ -338,10 +337,9 @@ export class ImdsEmulator extends Construct {
           },
           failurePolicy: this.failurePolicy,
           matchPolicy: 'Equivalent',
-          // Only opted-in pods ever wait on this webhook.
-          objectSelector: {
-            matchExpressions: [{ key: ENABLED_LABEL, operator: 'In', values: [ENABLED_VALUE] }],
-          },
+          // Only pods that carry the opt-in label wait on this webhook. Any value reaches it, so that a near miss such
+          // as `true` gets a warning; only `True` is injected.
+          objectSelector: { matchExpressions: ENABLED_SELECTOR.matchExpressions.map((e) => ({ ...e })) },
           // Never its own namespace or kube-system: a fail-closed webhook must not block its own recovery.
           namespaceSelector: {
             matchExpressions: [
@@ -376,6 +374,8 @@ export class ImdsEmulator extends Construct {
     const subjects = [{ kind: 'ServiceAccount', name: this.name, namespace: this.namespace }];
     const clusterRules: k8s.PolicyRule[] = [
       { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+      // --sidecar-mode auto injects native sidecars only while every kubelet is >= 1.29 (read-only).
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
     ];
     if (selfManaged) {
       clusterRules.push({

@@ -126,7 +126,7 @@ describe('ImdsEmulator defaults', () => {
       },
       objectSelector: {
         matchExpressions: [
-          { key: 'gkemulticloud.googleapis.com/aws-imds-emulator-enabled', operator: 'In', values: ['True'] },
+          { key: 'gkemulticloud.googleapis.com/aws-imds-emulator-enabled', operator: 'Exists' },
         ],
       },
       namespaceSelector: {
@@ -142,6 +142,7 @@ describe('ImdsEmulator defaults', () => {
     const { objects } = synth();
     expect(find(objects, 'ClusterRole').rules).toEqual([
       { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
       {
         apiGroups: ['admissionregistration.k8s.io'],
         resources: ['mutatingwebhookconfigurations'],
@@ -477,6 +478,7 @@ describe('ImdsEmulator props', () => {
     ]);
     expect(find(objects, 'ClusterRole').rules).toEqual([
       { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
     ]);
   });
 
