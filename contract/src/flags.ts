@@ -6,6 +6,7 @@
 import { enumRule, intRule, predicateRule, type Rule } from './rule';
 import {
   AUDIENCE,
+  AVAILABILITY_ZONE,
   BOOLEAN,
   DNS1035_LABEL,
   DNS1123_LABEL,
@@ -100,6 +101,17 @@ export const SIDECAR_FLAGS = {
     `STS DurationSeconds, ${SESSION_DURATION.min}..${SESSION_DURATION.max}`,
     SESSION_DURATION,
     3600,
+  ),
+  serveRegion: flag(
+    'serve-region',
+    'true: also answer placement/region and the instance identity document (false: 404, as GKE)',
+    BOOLEAN,
+    'false',
+  ),
+  availabilityZone: flag(
+    'availability-zone',
+    "the node's zone, served as placement/availability-zone with --serve-region when it is in --region",
+    AVAILABILITY_ZONE,
   ),
   podNamespace: flag('pod-namespace', "the pod's namespace (downward API), for the STS session name", TEXT),
   podName: flag(
@@ -214,6 +226,12 @@ export const WEBHOOK_FLAGS = {
     `seconds, ${SESSION_DURATION.min}..${SESSION_DURATION.max}, unless annotated`,
     SESSION_DURATION,
     SIDECAR_FLAGS.sessionDuration.default,
+  ),
+  defaultServeRegion: flag(
+    'default-serve-region',
+    'sidecar --serve-region (true or false) unless annotated',
+    BOOLEAN,
+    SIDECAR_FLAGS.serveRegion.default,
   ),
   stsEndpoint: flag('sts-endpoint', 'STS endpoint URL passed to every sidecar', HTTP_URL),
   tokenAudience: flag(

@@ -26,6 +26,9 @@ export interface SidecarConfig {
   readonly region: string;
   readonly stsEndpoint?: string;
   readonly httpTokens: HttpTokens;
+  /** Answer placement/region and the identity document (and the zone, when known). */
+  readonly serveRegion: boolean;
+  readonly availabilityZone?: string;
   readonly sessionDuration: number;
   readonly sessionName: string;
   readonly podNamespace?: string;
@@ -51,7 +54,7 @@ export function parseSidecarConfig(
   env: NodeJS.ProcessEnv = process.env,
   host: string = hostname(),
 ): SidecarConfig {
-  const { waitReady: _, roleArn, ...flags } = parseFlags(SIDECAR_FLAGS, raw);
+  const { waitReady: _, roleArn, serveRegion, ...flags } = parseFlags(SIDECAR_FLAGS, raw);
   if (flags.port === flags.healthPort) {
     throw flagError(SIDECAR_FLAGS.healthPort, `${flags.healthPort} must differ from --port`);
   }
@@ -59,6 +62,7 @@ export function parseSidecarConfig(
     ...flags,
     role: roleArn,
     region: region(flags.region, env),
+    serveRegion: serveRegion === 'true',
     sessionName: sessionName(flags.podNamespace, flags.podName, host),
   };
 }

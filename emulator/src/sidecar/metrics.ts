@@ -9,7 +9,7 @@ export interface SidecarMetrics extends RefresherMetrics {
   request(pathClass: PathClass, status: number, v2: boolean): void;
 }
 
-const PATH_CLASSES: readonly PathClass[] = ['token', 'list', 'credentials', 'other'];
+const PATH_CLASSES: readonly PathClass[] = ['token', 'list', 'credentials', 'identity', 'other'];
 
 /** `expiresAt` reports the epoch ms at which the held credentials expire, or undefined when none are held. */
 export function createMetrics(

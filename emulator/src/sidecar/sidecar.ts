@@ -2,6 +2,7 @@
 import { createLogger, type Logger } from '../common/logger';
 import type { SidecarConfig } from './config';
 import { CredentialRefresher } from './credential-refresher';
+import { regionAnswers, zoneInRegion } from './identity-document';
 import { createImdsRouter } from './imds-router';
 import { ImdsTokens } from './imds-tokens';
 import { createMetrics } from './metrics';
@@ -61,6 +62,9 @@ export async function startSidecar(
     roleName: config.role.roleName,
     httpTokens: config.httpTokens,
     tokens: new ImdsTokens(),
+    regionAnswers: config.serveRegion
+      ? regionAnswers(config.region, config.role.accountId, config.availabilityZone)
+      : undefined,
     credentials: () => held.current(),
     now: Date.now,
   });
@@ -83,6 +87,12 @@ export async function startSidecar(
     throw err;
   }
   void held.refresh();
+  const zone = config.availabilityZone;
+  if (config.serveRegion && zone !== undefined && zoneInRegion(config.region, zone) === undefined)
+    log.warn(
+      { availabilityZone: zone, region: config.region },
+      'zone not in --region: availability-zone answers 404',
+    );
   log.info(
     {
       imdsPort: imds.port,
@@ -92,6 +102,7 @@ export async function startSidecar(
       serviceAccount: config.serviceAccount,
       httpTokens: config.httpTokens,
       region: config.region,
+      serveRegion: config.serveRegion,
       stsEndpoint: config.stsEndpoint,
     },
     'sidecar started',

@@ -17,6 +17,8 @@ export interface InjectionSettings {
   defaultRegion: string;
   defaultHttpTokens: HttpTokens;
   defaultSessionDuration: number;
+  /** Sidecar `--serve-region` unless the pod's annotation says otherwise. */
+  defaultServeRegion: boolean;
   stsEndpoint?: string;
   tokenAudience: string;
   tokenExpirationSeconds: number;

@@ -99,6 +99,7 @@ export function parseWebhookConfig(
       defaultRegion: v.defaultRegion,
       defaultHttpTokens: v.defaultHttpTokens,
       defaultSessionDuration: v.defaultSessionDuration,
+      defaultServeRegion: v.defaultServeRegion === 'true',
       stsEndpoint: v.stsEndpoint,
       tokenAudience: v.tokenAudience,
       tokenExpirationSeconds: v.tokenExpiration,
