@@ -14,6 +14,7 @@ import {
   REDIRECT_ANNOTATION,
   REGION_ANNOTATION,
   ROLE_ARN_ANNOTATION,
+  SERVE_REGION_ANNOTATION,
   SESSION_DURATION_ANNOTATION,
   WEBHOOK_FLAGS,
 } from '@imds-emulator/contract';
@@ -200,6 +201,11 @@ const STS_ENDPOINTS = [
 const AUDIENCES = [
   ...ok('sts.amazonaws.com', 'https://example.com/aud', 'a', 'a\u00a0b'),
   ...bad('has space', 'tab\tb', 'a"b', "a'b", 'a\\b'),
+];
+const SERVE_REGION_VALUES = [...ok('true', 'false'), ...bad('True', 'yes', '1', ' true', 'on')];
+const ZONES = [
+  ...ok('eu-west-1a', 'us-gov-west-1b', 'cn-north-1c', 'ap-southeast-5z'),
+  ...bad('eu-west-1', 'eu-west-1ab', 'EU-WEST-1A', 'us-east-1-bos-1a', 'eu-west-1A', 'eu-west-11'),
 ];
 const NAMESPACES = [
   ...ok('default', 'a', 'team-1', '1abc', 'a'.repeat(63)),
@@ -405,6 +411,20 @@ const GROUPS: Record<string, Row[]> = {
     'construct sidecar.tokenAudience': construct({ sidecar: { tokenAudience: text(value) } }),
     'chart sidecar.tokenAudience': { chart: chartCase({ sidecar: { tokenAudience: value } }) },
     'webhook --token-audience': webhookFlags({ 'token-audience': text(value) }),
+  })),
+  // The chart value sidecar.serveRegion and the construct prop are not there yet (issue 16).
+  'serve region': rows(SERVE_REGION_VALUES, (value) => {
+    const v = text(value);
+    const annotation = admission({ [SERVE_REGION_ANNOTATION]: v });
+    return {
+      'webhook --default-serve-region': webhookFlags({ 'default-serve-region': v }),
+      'admission annotation': annotation.admitted,
+      'sidecar --serve-region': sidecarFlags({ 'serve-region': v }),
+      ...(annotation.admitted ? { 'sidecar, as injected': annotation.sidecar ?? false } : {}),
+    };
+  }),
+  'availability zone': rows(ZONES, (value) => ({
+    'sidecar --availability-zone': sidecarFlags({ 'availability-zone': text(value) }),
   })),
   namespace: rows(NAMESPACES, (value) => ({
     'construct namespace': construct({ namespace: text(value) }),
