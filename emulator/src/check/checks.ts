@@ -13,7 +13,18 @@ import {
 } from '@imds-emulator/contract';
 import { MIN_SERVED_VALIDITY_MS, RENEW_AT_REMAINING_MS } from '../sidecar/refresh-policy';
 
-export type CheckId = 'reach' | 'reach-ipv6' | 'token' | 'imdsv1' | 'role' | 'credentials' | 'expiry' | 'sts';
+/** Every check, in the order they run and are reported. */
+export const CHECK_IDS = [
+  'reach',
+  'reach-ipv6',
+  'token',
+  'imdsv1',
+  'role',
+  'credentials',
+  'expiry',
+  'sts',
+] as const;
+export type CheckId = (typeof CHECK_IDS)[number];
 
 export interface CheckResult {
   readonly id: CheckId;

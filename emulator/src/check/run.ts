@@ -2,6 +2,7 @@
 import { request } from 'node:http';
 import type { HttpTokens } from '@imds-emulator/contract';
 import {
+  CHECK_IDS,
   type CheckId,
   type CheckResult,
   credentials,
@@ -121,7 +122,7 @@ export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
   results.push(v4.result);
   if ('skipped' in options.ipv6) results.push(skip('reach-ipv6', options.ipv6.skipped));
   else results.push((await reachOf('reach-ipv6', options.ipv6.endpoint)).result);
-  const later: CheckId[] = ['token', 'imdsv1', 'role', 'credentials', 'expiry', 'sts'];
+  const later = CHECK_IDS.slice(2);
   if (v4.result.status === 'fail') return skipRest(later, 'the sidecar is not reached');
 
   results.push(token(v4.tokenSeen, TTL));
