@@ -6,7 +6,6 @@
 import { enumRule, intRule, predicateRule, type Rule } from './rule';
 import {
   AUDIENCE,
-  AVAILABILITY_ZONE,
   BOOLEAN,
   DNS1035_LABEL,
   DNS1123_LABEL,
@@ -23,6 +22,7 @@ import {
   SESSION_DURATION,
   SIDECAR_MODE,
   TOKEN_EXPIRATION,
+  ZONE,
 } from './rules';
 
 /** A `--name <value>` flag; parsed to T. An empty value counts as not set. */
@@ -111,7 +111,7 @@ export const SIDECAR_FLAGS = {
   availabilityZone: flag(
     'availability-zone',
     "the node's zone, served as placement/availability-zone with --serve-region when it is in --region",
-    AVAILABILITY_ZONE,
+    ZONE,
   ),
   podNamespace: flag('pod-namespace', "the pod's namespace (downward API), for the STS session name", TEXT),
   podName: flag(

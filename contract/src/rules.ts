@@ -6,12 +6,18 @@ import { parseRoleArn, type RoleArn } from './aws';
 import { enumRule, intRule, patternRule, type Rule, type RuleValue } from './rule';
 
 /** AWS region names of every partition: `us-east-1`, `us-gov-west-1`, `cn-north-1`, `us-isob-east-1`, `eusc-de-east-1`. */
-const REGION_PATTERN = '[a-z]{2,4}(-[a-z]+){1,2}-[0-9]{1,2}';
-export const REGION = patternRule('an AWS region such as "eu-west-1"', `^${REGION_PATTERN}$`);
-/** An availability zone of a region: the region and one letter (the form botocore turns back into the region). */
-export const AVAILABILITY_ZONE = patternRule(
-  'an availability zone such as "eu-west-1a"',
-  `^${REGION_PATTERN}[a-z]$`,
+export const REGION = patternRule(
+  'an AWS region such as "eu-west-1"',
+  '^[a-z]{2,4}(-[a-z]+){1,2}-[0-9]{1,2}$',
+);
+/**
+ * A zone name as the node's `topology.kubernetes.io/zone` label carries it: any label value, so that no node's label
+ * (a Local Zone's `us-east-1-bos-1a` included) can stop a sidecar. Only a zone of the sidecar's region is served.
+ */
+export const ZONE = patternRule(
+  'a zone name such as "eu-west-1a" (a Kubernetes label value)',
+  '^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$',
+  63,
 );
 
 /** IAM role ARNs the sidecar can assume ({@link parseRoleArn}); a text parses to its parts. */

@@ -204,8 +204,8 @@ const AUDIENCES = [
 ];
 const SERVE_REGION_VALUES = [...ok('true', 'false'), ...bad('True', 'yes', '1', ' true', 'on')];
 const ZONES = [
-  ...ok('eu-west-1a', 'us-gov-west-1b', 'cn-north-1c', 'ap-southeast-5z'),
-  ...bad('eu-west-1', 'eu-west-1ab', 'EU-WEST-1A', 'us-east-1-bos-1a', 'eu-west-1A', 'eu-west-11'),
+  ...ok('eu-west-1a', 'us-gov-west-1b', 'us-east-1-bos-1a', 'zone_1', 'EU.1', 'a'.repeat(63)),
+  ...bad('us east 1a', '-a', 'a-', 'a/b', 'a'.repeat(64), 'é'),
 ];
 const NAMESPACES = [
   ...ok('default', 'a', 'team-1', '1abc', 'a'.repeat(63)),

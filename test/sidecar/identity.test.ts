@@ -28,7 +28,14 @@ describe('identity document', () => {
   it('takes a zone only when it lies in the region: its region plus one letter', () => {
     expect(zoneInRegion('eu-west-1', 'eu-west-1a')).toBe('eu-west-1a');
     expect(zoneInRegion('us-east-1', 'us-east-1f')).toBe('us-east-1f');
-    for (const zone of ['eu-west-2a', 'eu-west-1', 'eu-west-1ab', 'us-east-1a', undefined]) {
+    for (const zone of [
+      'eu-west-2a',
+      'eu-west-1',
+      'eu-west-1ab',
+      'eu-west-1-bos-1a',
+      'us-east-1a',
+      undefined,
+    ]) {
       expect([zone, zoneInRegion('eu-west-1', zone)]).toEqual([zone, undefined]);
     }
     expect(regionAnswers('eu-west-1', '123456789012', 'us-east-1a').availabilityZone).toBeUndefined();
@@ -140,8 +147,10 @@ describe('sidecar flags --serve-region and --availability-zone', () => {
     expect(() => parse({ 'serve-region': 'yes' })).toThrow(
       '--serve-region (IMDS_EMULATOR_SERVE_REGION): must be one of true, false, got "yes"',
     );
-    expect(() => parse({ 'availability-zone': 'us-east-1' })).toThrow(
-      '--availability-zone (IMDS_EMULATOR_AVAILABILITY_ZONE): must be an availability zone such as "eu-west-1a", got "us-east-1"',
+    expect(() => parse({ 'availability-zone': 'us east 1a' })).toThrow(
+      '--availability-zone (IMDS_EMULATOR_AVAILABILITY_ZONE): must be a zone name such as "eu-west-1a" (a Kubernetes label value), got "us east 1a"',
     );
+    // Any node label value starts the sidecar (a Local Zone too); only a zone of --region is served.
+    expect(parse({ 'availability-zone': 'us-east-1-bos-1a' }).availabilityZone).toBe('us-east-1-bos-1a');
   });
 });

@@ -17,7 +17,10 @@ export interface RegionAnswers {
   readonly document: Prepared;
 }
 
-/** `zone` if it lies in `region` (a zone is its region plus one letter, as botocore assumes), else undefined. */
+/**
+ * `zone` if it lies in `region`: its region plus one letter, the form botocore turns back into the region (a Local
+ * Zone such as `us-east-1-bos-1a` would give botocore a wrong region, so it is not served). Else undefined.
+ */
 export function zoneInRegion(region: string, zone: string | undefined): string | undefined {
   return zone !== undefined && zone.length === region.length + 1 && zone.startsWith(region)
     ? zone
