@@ -4,7 +4,8 @@
 # nothing when everything is present. Needs root (the iptables tests create network namespaces, which needs root
 # anyway).
 set -euo pipefail
-packages=(iptables iproute2 mmdebstrap umoci podman runc catatonit awscli python3-boto3 qemu-user-static binfmt-support arch-test skopeo)
+# golang-go + golang-github-aws-aws-sdk-go-dev: the aws-sdk-go v1 region client (test/sidecar/region-clients.ts), built offline.
+packages=(iptables iproute2 mmdebstrap umoci podman runc catatonit awscli python3-boto3 qemu-user-static binfmt-support arch-test skopeo golang-go golang-github-aws-aws-sdk-go-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -23,7 +23,7 @@ function readmeSection(command: string): string {
 }
 
 describe('README', () => {
-  it.each(['sidecar', 'webhook', 'init'])(
+  it.each(['sidecar', 'webhook', 'init', 'check'])(
     'documents every flag of %s with its environment variable',
     (command) => {
       const section = readmeSection(command);

@@ -24,6 +24,7 @@ import {
   SESSION_DURATION,
   SIDECAR_MODE,
   TOKEN_EXPIRATION,
+  ZONE,
 } from './rules';
 
 /** A `--name <value>` flag; parsed to T. An empty value counts as not set. */
@@ -102,6 +103,17 @@ export const SIDECAR_FLAGS = {
     `STS DurationSeconds, ${SESSION_DURATION.min}..${SESSION_DURATION.max}`,
     SESSION_DURATION,
     3600,
+  ),
+  serveRegion: flag(
+    'serve-region',
+    'true: also answer placement/region and the instance identity document (false: 404, as GKE)',
+    BOOLEAN,
+    'false',
+  ),
+  availabilityZone: flag(
+    'availability-zone',
+    "the node's zone, served as placement/availability-zone with --serve-region when it is in --region",
+    ZONE,
   ),
   podNamespace: flag('pod-namespace', "the pod's namespace (downward API), for the STS session name", TEXT),
   podName: flag(
@@ -217,6 +229,12 @@ export const WEBHOOK_FLAGS = {
     SESSION_DURATION,
     SIDECAR_FLAGS.sessionDuration.default,
   ),
+  defaultServeRegion: flag(
+    'default-serve-region',
+    'sidecar --serve-region (true or false) unless annotated',
+    BOOLEAN,
+    SIDECAR_FLAGS.serveRegion.default,
+  ),
   stsEndpoint: flag('sts-endpoint', 'STS endpoint URL passed to every sidecar', HTTP_URL),
   stsCaBundleConfigmap: flag(
     'sts-ca-bundle-configmap',
@@ -281,4 +299,37 @@ export const INIT_FLAGS = {
     enumRule(['auto', 'on', 'off'] as const),
     'auto',
   ),
+};
+
+/** Where IMDS answers in every pod: EC2's link-local addresses, which the init step redirects to the sidecar. */
+export const IMDS_ENDPOINT = 'http://169.254.169.254';
+export const IMDS_IPV6_ENDPOINT = 'http://[fd00:ec2::254]';
+
+/** `imds-emulator check`. */
+export const CHECK_FLAGS = {
+  endpoint: flag(
+    'endpoint',
+    "IMDS address to check (with the redirect annotation env: the pod's AWS_EC2_METADATA_SERVICE_ENDPOINT)",
+    HTTP_URL,
+    IMDS_ENDPOINT,
+  ),
+  ipv6: flag(
+    'ipv6',
+    'also check --ipv6-endpoint; auto: when the pod has IPv6, as the init step decides',
+    INIT_FLAGS.ipv6.rule,
+    INIT_FLAGS.ipv6.default,
+  ),
+  ipv6Endpoint: flag('ipv6-endpoint', 'the IPv6 IMDS address to check', HTTP_URL, IMDS_IPV6_ENDPOINT),
+  httpTokens: flag(
+    'http-tokens',
+    "the pod's http-tokens (optional or required): IMDSv1 must then be served or refused (default: either)",
+    HTTP_TOKENS,
+  ),
+  sts: flag('sts', 'STS endpoint URL: also sign sts:GetCallerIdentity with the served credentials', HTTP_URL),
+  region: flag(
+    'region',
+    `signing region of the --sts call (default: AWS_REGION, else ${DEFAULT_REGION})`,
+    REGION,
+  ),
+  json: { name: 'json', description: 'print one JSON object instead of lines', switch: true } as Switch,
 };

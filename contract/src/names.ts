@@ -31,6 +31,8 @@ export const HTTP_TOKENS_ANNOTATION = `${METADATA_PREFIX}http-tokens`;
 export const REGION_ANNOTATION = `${METADATA_PREFIX}region`;
 /** Pod annotation overriding the sidecar's `--session-duration`. */
 export const SESSION_DURATION_ANNOTATION = `${METADATA_PREFIX}session-duration`;
+/** Pod annotation overriding the sidecar's `--serve-region`: `"true"` or `"false"`. */
+export const SERVE_REGION_ANNOTATION = `${METADATA_PREFIX}serve-region`;
 /** Set by the webhook on every pod it mutated; the value is the injected image. */
 export const INJECTED_ANNOTATION = `${METADATA_PREFIX}injected`;
 
@@ -46,8 +48,15 @@ export const POD_ANNOTATIONS: readonly string[] = [
   HTTP_TOKENS_ANNOTATION,
   REGION_ANNOTATION,
   SESSION_DURATION_ANNOTATION,
+  SERVE_REGION_ANNOTATION,
   INJECTED_ANNOTATION,
 ];
+
+/**
+ * The node's zone, a well-known node label. Pods see it only where the API server copies it onto them at binding
+ * (PodTopologyLabelsAdmission, KEP-4742: alpha in Kubernetes 1.33, beta in 1.35); elsewhere the pod has no such label.
+ */
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
 /** Default image repository; the tag is the package version. */
 export const DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/imds-emulator/imds-emulator';

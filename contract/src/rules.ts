@@ -10,6 +10,15 @@ export const REGION = patternRule(
   'an AWS region such as "eu-west-1"',
   '^[a-z]{2,4}(-[a-z]+){1,2}-[0-9]{1,2}$',
 );
+/**
+ * A zone name as the node's `topology.kubernetes.io/zone` label carries it: any label value, so that no node's label
+ * (a Local Zone's `us-east-1-bos-1a` included) can stop a sidecar. Only a zone of the sidecar's region is served.
+ */
+export const ZONE = patternRule(
+  'a zone name such as "eu-west-1a" (a Kubernetes label value)',
+  '^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$',
+  63,
+);
 
 /** IAM role ARNs the sidecar can assume ({@link parseRoleArn}); a text parses to its parts. */
 export const ROLE_ARN: Rule<RoleArn> & { accepts(value: string): boolean } = {

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { checkCommand } from './check/command';
 import { initCommand } from './init/command';
 import { sidecarCommand } from './sidecar/command';
 import { webhookCommand } from './webhook/command';
@@ -10,7 +11,7 @@ export function buildProgram(): Command {
   const program = new Command('imds-emulator')
     .description('A per-pod EC2 instance metadata service (IMDS) backed by STS web identity.')
     .version(version);
-  for (const command of [sidecarCommand(), webhookCommand(), initCommand()]) {
+  for (const command of [sidecarCommand(), webhookCommand(), initCommand(), checkCommand()]) {
     // commander's own usage errors (unknown flag, missing value) throw instead of exiting 1, so they exit 2 as well.
     program.addCommand(command.exitOverride());
   }

@@ -45,6 +45,8 @@ describe('parseFlags', () => {
   });
 });
 
+const ROLE = 'arn:aws:iam::123456789012:role/a';
+
 describe('withFlags', () => {
   const parse = async (argv: string[], env: Record<string, string> = {}) => {
     const saved = { ...process.env };
@@ -80,5 +82,15 @@ describe('withFlags', () => {
       },
     );
     expect(await parse(['--port', '1'], { IMDS_EMULATOR_PORT: '9443' })).toMatchObject({ port: '1' });
+  });
+
+  it('reads a switch from its variable by value: "false" and "" leave it off', async () => {
+    const wait = async (value: string) =>
+      parseFlags(SPEC, { ...(await parse([], { IMDS_EMULATOR_WAIT_READY: value })), 'role-arn': ROLE }).wait;
+    expect(await wait('true')).toBe(true);
+    expect(await wait('1')).toBe(true);
+    expect(await wait('false')).toBe(false);
+    expect(await wait('')).toBe(false);
+    expect(parseFlags(SPEC, { ...(await parse(['--wait-ready'])), 'role-arn': ROLE }).wait).toBe(true);
   });
 });

@@ -14,6 +14,7 @@ import {
   REDIRECT_ANNOTATION,
   REGION_ANNOTATION,
   ROLE_ARN_ANNOTATION,
+  SERVE_REGION_ANNOTATION,
   SESSION_DURATION_ANNOTATION,
   WEBHOOK_FLAGS,
 } from '@imds-emulator/contract';
@@ -220,6 +221,11 @@ const STS_ENDPOINTS = [
 const AUDIENCES = [
   ...ok('sts.amazonaws.com', 'https://example.com/aud', 'a', 'a\u00a0b'),
   ...bad('has space', 'tab\tb', 'a"b', "a'b", 'a\\b'),
+];
+const SERVE_REGION_VALUES = [...ok('true', 'false'), ...bad('True', 'yes', '1', ' true', 'on')];
+const ZONES = [
+  ...ok('eu-west-1a', 'us-gov-west-1b', 'us-east-1-bos-1a', 'zone_1', 'EU.1', 'a'.repeat(63)),
+  ...bad('us east 1a', '-a', 'a-', 'a/b', 'a'.repeat(64), 'é'),
 ];
 const NAMESPACES = [
   ...ok('default', 'a', 'team-1', '1abc', 'a'.repeat(63)),
@@ -472,6 +478,20 @@ const GROUPS: Record<string, Row[]> = {
     'construct sidecarTokenAudience': construct({ sidecarTokenAudience: text(value) }),
     'chart sidecar.tokenAudience': { chart: chartCase({ sidecar: { tokenAudience: value } }) },
     'webhook --token-audience': webhookFlags({ 'token-audience': text(value) }),
+  })),
+  // The chart value sidecar.serveRegion and the construct prop are not there yet (issue 16).
+  'serve region': rows(SERVE_REGION_VALUES, (value) => {
+    const v = text(value);
+    const annotation = admission({ [SERVE_REGION_ANNOTATION]: v });
+    return {
+      'webhook --default-serve-region': webhookFlags({ 'default-serve-region': v }),
+      'admission annotation': annotation.admitted,
+      'sidecar --serve-region': sidecarFlags({ 'serve-region': v }),
+      ...(annotation.admitted ? { 'sidecar, as injected': annotation.sidecar ?? false } : {}),
+    };
+  }),
+  'availability zone': rows(ZONES, (value) => ({
+    'sidecar --availability-zone': sidecarFlags({ 'availability-zone': text(value) }),
   })),
   namespace: rows(NAMESPACES, (value) => ({
     'construct namespace': construct({ metadata: { namespace: text(value) } }),

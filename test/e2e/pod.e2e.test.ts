@@ -10,6 +10,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { applyPatch, type Operation } from 'fast-json-patch';
 import { stringify } from 'yaml';
+import { CHECK_IDS } from '../../emulator/src/check/checks';
 import { exec, execOk } from '../support/exec';
 import { serviceAccountJwt } from '../support/jwt';
 import { type RunningMoto, startMoto, stopProcess } from '../support/moto';
@@ -338,6 +339,24 @@ describe.each(SCENARIOS.map((s, i) => [s.title, s, i] as const))(
           : (['ipv4', 'ipv6'] as const);
         expect(sdkEnd[preferred]).toBeGreaterThan(sdkStart[preferred]);
         expect(sdkEnd[other]).toBe(sdkStart[other]);
+        await timer.step(`[${scenario.roleName}] imds-emulator check --sts inside the pod`, async () => {
+          // From the sidecar's container (the image has the CLI): same network namespace, so through the redirect.
+          const run = await podmanTry(
+            [
+              ...['exec', `${podName}-imds-emulator`, '/usr/local/bin/imds-emulator', 'check'],
+              ...['--sts', STS, '--region', 'us-east-1', '--json'],
+            ],
+            120000,
+          );
+          const report = JSON.parse(run.stdout) as {
+            checks: { id: string; status: string; message: string }[];
+          };
+          for (const c of report.checks) process.stdout.write(`  check ${c.status} ${c.id}: ${c.message}\n`);
+          const status = Object.fromEntries(report.checks.map((c) => [c.id, c.status]));
+          // The pod has IPv6 (the init step redirected fd00:ec2::254 above), so both addresses are checked.
+          expect(status).toEqual(Object.fromEntries(CHECK_IDS.map((id) => [id, 'pass'])));
+          expect(run.code).toBe(0);
+        });
         if (original.spec.initContainers?.length) {
           // The pod's own init container ran too (after the injected init step) and its work is visible.
           expect(await podman(['exec', app, 'cat', '/work/prepared'])).toBe('ok');

@@ -48,7 +48,9 @@ export function parseFlags<S extends FlagSpec>(spec: S, raw: RawFlags): FlagValu
   const values: Record<string, unknown> = {};
   for (const [key, flag] of Object.entries(spec)) {
     const text = raw[flag.name];
-    values[key] = isSwitch(flag) ? text !== undefined && text !== 'false' : parseFlag(flag, text);
+    values[key] = isSwitch(flag)
+      ? text !== undefined && text !== '' && text !== 'false'
+      : parseFlag(flag, text);
   }
   return values as FlagValues<S>;
 }
@@ -71,17 +73,25 @@ function addFlags(command: Command, spec: FlagSpec): Command {
   return command;
 }
 
-/** commander's parsed options, keyed back by flag name, as strings (a switch that is on: "true"). */
-function rawFlags(spec: FlagSpec, options: Record<string, unknown>): RawFlags {
+/**
+ * commander's parsed options, keyed back by flag name, as strings (a switch given on the command line: "true"). A
+ * switch set by its variable keeps the variable's text: commander turns any value, "false" too, into true.
+ */
+function rawFlags(spec: FlagSpec, options: Record<string, unknown>, command: Command): RawFlags {
   const raw: Record<string, string | undefined> = {};
   for (const flag of Object.values(spec)) {
-    const value = options[optionKey(flag.name)];
-    raw[flag.name] = value === true ? 'true' : typeof value === 'string' ? value : undefined;
+    const key = optionKey(flag.name);
+    const value = options[key];
+    if (isSwitch(flag) && command.getOptionValueSource(key) === 'env')
+      raw[flag.name] = process.env[envName(flag.name)];
+    else raw[flag.name] = value === true ? 'true' : typeof value === 'string' ? value : undefined;
   }
   return raw;
 }
 
 /** `command` with the flags of `spec`; its action gets their raw values, to parse with {@link parseFlags}. */
 export function withFlags(command: Command, spec: FlagSpec, run: (raw: RawFlags) => Promise<void>): Command {
-  return addFlags(command, spec).action((options: Record<string, unknown>) => run(rawFlags(spec, options)));
+  return addFlags(command, spec).action((options: Record<string, unknown>) =>
+    run(rawFlags(spec, options, command)),
+  );
 }

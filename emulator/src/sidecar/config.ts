@@ -4,15 +4,9 @@
  * the flag to fix.
  */
 import { hostname } from 'node:os';
-import {
-  DEFAULT_REGION,
-  type HttpTokens,
-  mustBe,
-  REGION,
-  type RoleArn,
-  SIDECAR_FLAGS,
-} from '@imds-emulator/contract';
+import { type HttpTokens, type RoleArn, SIDECAR_FLAGS } from '@imds-emulator/contract';
 import { flagError, parseFlags, type RawFlags } from '../common/flags';
+import { regionOf } from '../common/region';
 import { sessionName } from './session-name';
 
 export type { HttpTokens };
@@ -26,6 +20,9 @@ export interface SidecarConfig {
   readonly region: string;
   readonly stsEndpoint?: string;
   readonly httpTokens: HttpTokens;
+  /** Answer placement/region and the identity document (and the zone, when known). */
+  readonly serveRegion: boolean;
+  readonly availabilityZone?: string;
   readonly sessionDuration: number;
   readonly sessionName: string;
   readonly podNamespace?: string;
@@ -35,30 +32,21 @@ export interface SidecarConfig {
   readonly logLevel: string;
 }
 
-/** --region, else AWS_REGION (checked by the same rule), else the default region. */
-function region(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  if (flag !== undefined) return flag;
-  const fromEnv = env.AWS_REGION;
-  if (!fromEnv) return DEFAULT_REGION;
-  if (!REGION.accepts(fromEnv))
-    throw flagError(SIDECAR_FLAGS.region, `AWS_REGION ${mustBe(REGION, fromEnv)}`);
-  return fromEnv;
-}
-
 /** Validates everything; `env` supplies AWS_REGION and `host` the session-name fallback. */
 export function parseSidecarConfig(
   raw: RawFlags,
   env: NodeJS.ProcessEnv = process.env,
   host: string = hostname(),
 ): SidecarConfig {
-  const { waitReady: _, roleArn, ...flags } = parseFlags(SIDECAR_FLAGS, raw);
+  const { waitReady: _, roleArn, serveRegion, ...flags } = parseFlags(SIDECAR_FLAGS, raw);
   if (flags.port === flags.healthPort) {
     throw flagError(SIDECAR_FLAGS.healthPort, `${flags.healthPort} must differ from --port`);
   }
   return {
     ...flags,
     role: roleArn,
-    region: region(flags.region, env),
+    region: regionOf(SIDECAR_FLAGS.region, flags.region, env),
+    serveRegion: serveRegion === 'true',
     sessionName: sessionName(flags.podNamespace, flags.podName, host),
   };
 }

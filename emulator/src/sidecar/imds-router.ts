@@ -1,13 +1,15 @@
 /**
  * The IMDS request rules, without I/O: method, URL and headers in, status, headers and body out. Only the paths
- * SDKs use for credentials exist; everything else is 404 (never 403: extended-path SDKs fall back only on 404).
+ * SDKs use for credentials exist, plus the region answers when `--serve-region` is on; everything else is 404 (never
+ * 403: extended-path SDKs fall back only on 404).
  */
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { HttpTokens } from './config';
 import { type Prepared, prepare, type ServedCredentials } from './credentials-document';
+import type { RegionAnswers } from './identity-document';
 import { ImdsTokens } from './imds-tokens';
 
-export type PathClass = 'token' | 'list' | 'credentials' | 'other';
+export type PathClass = 'token' | 'list' | 'credentials' | 'identity' | 'other';
 
 export interface ImdsResponse {
   readonly status: number;
@@ -33,6 +35,8 @@ export interface ImdsState {
   readonly roleName: string;
   readonly httpTokens: HttpTokens;
   readonly tokens: ImdsTokens;
+  /** `--serve-region`: the region answers; undefined keeps their paths 404. */
+  readonly regionAnswers?: RegionAnswers;
   /** The credentials to serve now, or undefined when none are held. */
   credentials(): ServedCredentials | undefined;
   now(): number;
@@ -72,7 +76,10 @@ const VERSION = /^\d{4}-\d{2}-\d{2}$/;
 const CREDS = 'meta-data/iam/security-credentials';
 const CREDS_EXTENDED = 'meta-data/iam/security-credentials-extended';
 
-type Target = 'token' | 'list' | 'credentials' | 'credentials-extended';
+type Served = 'credentials' | 'credentials-extended';
+/** A path whose answer does not change: the role listing and the region answers. */
+type Fixed = 'list' | 'region' | 'availability-zone' | 'identity-document';
+type Target = 'token' | Served | Fixed;
 
 interface Targets {
   /** The paths below `/{version}/` that exist. */
@@ -81,17 +88,39 @@ interface Targets {
   readonly latest: readonly (readonly [string, Target])[];
 }
 
-/** Computed once per role. */
-function targets(roleName: string): Targets {
+/** Computed once per role; `fixed` names the fixed answers that exist. */
+function targets(roleName: string, fixed: ReadonlyMap<Fixed, ImdsResponse>): Targets {
   const below = new Map<string, Target>([
-    [CREDS, 'list'],
-    [`${CREDS}/`, 'list'],
-    [CREDS_EXTENDED, 'list'],
-    [`${CREDS_EXTENDED}/`, 'list'],
     [`${CREDS}/${roleName}`, 'credentials'],
     [`${CREDS_EXTENDED}/${roleName}`, 'credentials-extended'],
   ]);
+  const paths: [string, Fixed][] = [
+    [CREDS, 'list'],
+    [CREDS_EXTENDED, 'list'],
+    ['meta-data/placement/region', 'region'],
+    // botocore asks with the trailing slash.
+    ['meta-data/placement/availability-zone', 'availability-zone'],
+    ['dynamic/instance-identity/document', 'identity-document'],
+  ];
+  for (const [path, t] of paths) {
+    if (!fixed.has(t)) continue;
+    below.set(path, t);
+    below.set(`${path}/`, t);
+  }
   return { below, latest: [...below].map(([path, t]) => [`/latest/${path}`, t] as const) };
+}
+
+/** The role listing and, when served, the region answers. */
+function fixedAnswers(state: ImdsState): Map<Fixed, ImdsResponse> {
+  // Exactly one line, no trailing newline: botocore uses the body as the role name as-is.
+  const answers = new Map<Fixed, ImdsResponse>([['list', ok(prepare(state.roleName, 'text/plain'), 'list')]]);
+  const region = state.regionAnswers;
+  if (region) {
+    answers.set('region', ok(region.region, 'identity'));
+    if (region.availabilityZone) answers.set('availability-zone', ok(region.availabilityZone, 'identity'));
+    answers.set('identity-document', ok(region.document, 'identity'));
+  }
+  return answers;
 }
 
 /** What `path` (without query) names, or undefined for paths that do not exist here. */
@@ -108,12 +137,11 @@ function target(path: string, known: Targets): Target | undefined {
 export type ImdsRouter = (request: ImdsRequest) => ImdsResponse;
 
 export function createImdsRouter(state: ImdsState): ImdsRouter {
-  // Exactly one line, no trailing newline: botocore uses the body as the role name as-is.
-  const listing = ok(prepare(state.roleName, 'text/plain'), 'list');
-  const known = targets(state.roleName);
+  const fixed = fixedAnswers(state);
+  const known = targets(state.roleName, fixed);
   // The credential responses are built once per STS refresh, not per request.
   let servedFor: ServedCredentials | undefined;
-  let responses: Record<'credentials' | 'credentials-extended', ImdsResponse> | undefined;
+  let responses: Record<Served, ImdsResponse> | undefined;
   const credentialResponses = (creds: ServedCredentials) => {
     if (creds !== servedFor || !responses) {
       servedFor = creds;
@@ -124,17 +152,15 @@ export function createImdsRouter(state: ImdsState): ImdsRouter {
     }
     return responses;
   };
-  return (request) => route(request, state, known, listing, credentialResponses);
+  return (request) => route(request, state, known, fixed, credentialResponses);
 }
 
 function route(
   request: ImdsRequest,
   state: ImdsState,
   known: Targets,
-  listing: ImdsResponse,
-  credentialResponses: (
-    creds: ServedCredentials,
-  ) => Record<'credentials' | 'credentials-extended', ImdsResponse>,
+  fixed: ReadonlyMap<Fixed, ImdsResponse>,
+  credentialResponses: (creds: ServedCredentials) => Record<Served, ImdsResponse>,
 ): ImdsResponse {
   // The real IMDS refuses anything that came through a proxy: a proxy in the pod must not hand out its credentials.
   if (request.forwarded) return FORBIDDEN;
@@ -165,7 +191,7 @@ function route(
     return UNAUTHORIZED;
   }
   if (found === undefined) return NOT_FOUND;
-  if (found === 'list') return listing;
+  if (found !== 'credentials' && found !== 'credentials-extended') return fixed.get(found) ?? NOT_FOUND;
   const creds = state.credentials();
   if (!creds || creds.expiresAt <= state.now()) return UNAVAILABLE;
   return credentialResponses(creds)[found];

@@ -11,7 +11,7 @@ export interface SidecarMetrics extends RefresherMetrics {
   connectionShed(reason: ShedReason): void;
 }
 
-const PATH_CLASSES: readonly PathClass[] = ['token', 'list', 'credentials', 'other'];
+const PATH_CLASSES: readonly PathClass[] = ['token', 'list', 'credentials', 'identity', 'other'];
 
 /**
  * `expiresAt` reports the epoch ms at which the held credentials expire, or undefined when none are held;

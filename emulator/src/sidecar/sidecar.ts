@@ -9,6 +9,7 @@ import {
   throttledShedLog,
 } from './connections';
 import { CredentialRefresher } from './credential-refresher';
+import { regionAnswers, zoneInRegion } from './identity-document';
 import { createImdsRouter } from './imds-router';
 import { ImdsTokens } from './imds-tokens';
 import { createMetrics } from './metrics';
@@ -88,6 +89,9 @@ export async function startSidecar(
     roleName: config.role.roleName,
     httpTokens: config.httpTokens,
     tokens: new ImdsTokens(),
+    regionAnswers: config.serveRegion
+      ? regionAnswers(config.region, config.role.accountId, config.availabilityZone)
+      : undefined,
     credentials: () => held.current(),
     now: Date.now,
   });
@@ -111,6 +115,12 @@ export async function startSidecar(
     throw err;
   }
   void held.refresh();
+  const zone = config.availabilityZone;
+  if (config.serveRegion && zone !== undefined && zoneInRegion(config.region, zone) === undefined)
+    log.warn(
+      { availabilityZone: zone, region: config.region },
+      'zone not in --region: availability-zone answers 404',
+    );
   log.info(
     {
       imdsPort: imds.port,
@@ -120,6 +130,7 @@ export async function startSidecar(
       serviceAccount: config.serviceAccount,
       httpTokens: config.httpTokens,
       region: config.region,
+      serveRegion: config.serveRegion,
       stsEndpoint: config.stsEndpoint,
       maxConnections: cap,
     },

@@ -20,6 +20,7 @@ export function settings(overrides: Partial<InjectionSettings> = {}): InjectionS
     defaultRegion: 'us-east-1',
     defaultHttpTokens: 'optional',
     defaultSessionDuration: 3600,
+    defaultServeRegion: false,
     tokenAudience: 'sts.amazonaws.com',
     tokenExpirationSeconds: 3600,
     resources: { cpuRequest: '10m', memoryRequest: '64Mi', cpuLimit: '500m', memoryLimit: '128Mi' },

@@ -53,6 +53,7 @@ describe('webhook configuration', () => {
       defaultRegion: 'us-east-1',
       defaultHttpTokens: 'optional',
       defaultSessionDuration: 3600,
+      defaultServeRegion: false,
       stsEndpoint: undefined,
       tokenAudience: 'sts.amazonaws.com',
       tokenExpirationSeconds: 3600,

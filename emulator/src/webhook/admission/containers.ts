@@ -13,6 +13,7 @@ import {
   TOKEN_FILE,
   TOKEN_MOUNT_PATH,
   TOKEN_VOLUME,
+  ZONE_LABEL,
 } from './keys';
 import type { PodOptions } from './options';
 import type { EmulatorPorts } from './ports';
@@ -87,6 +88,7 @@ function sidecarArgs(settings: InjectionSettings, options: PodOptions, ports: Em
       region: options.region,
       httpTokens: options.httpTokens,
       sessionDuration: options.sessionDuration,
+      serveRegion: options.serveRegion ? 'true' : undefined,
       port: ports.imds,
       healthPort: ports.health,
       tokenFile: `${TOKEN_MOUNT_PATH}/${TOKEN_FILE}`,
@@ -120,6 +122,11 @@ export function sidecarContainer(
       fieldEnv(envName(SIDECAR_FLAGS.podNamespace.name), 'metadata.namespace'),
       fieldEnv(envName(SIDECAR_FLAGS.podName.name), 'metadata.name'),
       fieldEnv(envName(SIDECAR_FLAGS.serviceAccount.name), 'spec.serviceAccountName'),
+      // The node's zone where the API server copies it onto pods (ZONE_LABEL); elsewhere the label is missing, the
+      // variable is empty and the sidecar answers placement/availability-zone with 404.
+      ...(options.serveRegion
+        ? [fieldEnv(envName(SIDECAR_FLAGS.availabilityZone.name), `metadata.labels['${ZONE_LABEL}']`)]
+        : []),
       ...Object.entries(SIDECAR_RUNTIME_ENV).map(([name, value]) => ({ name, value })),
       // Node reads it once at start-up and trusts these certificates besides its own (the AWS SDK's TLS included).
       ...(settings.stsCaBundle

@@ -24,6 +24,8 @@ export interface InjectionSettings {
   defaultRegion: string;
   defaultHttpTokens: HttpTokens;
   defaultSessionDuration: number;
+  /** Sidecar `--serve-region` unless the pod's annotation says otherwise. */
+  defaultServeRegion: boolean;
   stsEndpoint?: string;
   stsCaBundle?: StsCaBundle;
   tokenAudience: string;

@@ -13,7 +13,9 @@ export {
   REDIRECT_ANNOTATION,
   REGION_ANNOTATION,
   ROLE_ARN_ANNOTATION,
+  SERVE_REGION_ANNOTATION,
   SESSION_DURATION_ANNOTATION,
+  ZONE_LABEL,
 } from '@imds-emulator/contract';
 
 export const PSA_ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';

@@ -1,5 +1,6 @@
 /** The per-pod annotations: each value checked by the contract's rule, with a message that names the annotation. */
 import {
+  BOOLEAN,
   DEFAULT_REDIRECT,
   EXAMPLE_ROLE_ARN,
   HTTP_TOKENS,
@@ -22,6 +23,7 @@ import {
   REDIRECT_ANNOTATION,
   REGION_ANNOTATION,
   ROLE_ARN_ANNOTATION,
+  SERVE_REGION_ANNOTATION,
   SESSION_DURATION_ANNOTATION,
 } from './keys';
 
@@ -33,6 +35,7 @@ export interface PodOptions {
   httpTokens: HttpTokens;
   region: string;
   sessionDuration: number;
+  serveRegion: boolean;
 }
 
 export type ReadOptions =
@@ -96,6 +99,15 @@ export function readOptions(annotations: Record<string, string>, settings: Injec
     errors,
   );
 
+  const serveRegion =
+    annotated(
+      annotations,
+      SERVE_REGION_ANNOTATION,
+      BOOLEAN,
+      settings.defaultServeRegion ? 'true' : 'false',
+      errors,
+    ) === 'true';
+
   for (const key of Object.keys(annotations)) {
     if (key.startsWith(PREFIX) && !POD_ANNOTATIONS.includes(key)) {
       warnings.push(`annotation ${key} is not one the IMDS emulator knows and is ignored (typo?)`);
@@ -113,7 +125,7 @@ export function readOptions(annotations: Record<string, string>, settings: Injec
   }
   return {
     ok: true,
-    options: { roleArn: role.arn, redirect, httpTokens, region, sessionDuration },
+    options: { roleArn: role.arn, redirect, httpTokens, region, sessionDuration, serveRegion },
     warnings,
   };
 }

@@ -113,6 +113,7 @@ export function parseWebhookConfig(
       defaultRegion: v.defaultRegion,
       defaultHttpTokens: v.defaultHttpTokens,
       defaultSessionDuration: v.defaultSessionDuration,
+      defaultServeRegion: v.defaultServeRegion === 'true',
       stsEndpoint: v.stsEndpoint,
       stsCaBundle: stsCaBundle(v.stsCaBundleConfigmap, v.stsCaBundleSecret, v.stsCaBundleKey),
       tokenAudience: v.tokenAudience,
