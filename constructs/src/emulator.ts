@@ -32,13 +32,14 @@ import { type ContainerResources, type ImagePullPolicy, type ISecret, k8s } from
 import { Construct } from 'constructs';
 import { CertificateMode, WebhookCertificate } from './certificate';
 import {
+  CLASSIC_JOB_PODS_RULE,
   FAILURE_POLICY_RULE,
   HTTP_TOKENS_RULE,
   IMAGE_PULL_POLICY_RULE,
   LOG_LEVEL_RULE,
   SIDECAR_MODE_RULE,
 } from './enum-rules';
-import type { FailurePolicy, HttpTokens, LogLevel, SidecarMode } from './enums';
+import type { ClassicJobPods, FailurePolicy, HttpTokens, LogLevel, SidecarMode } from './enums';
 import { resolveResources } from './quantity';
 import { type StsCaBundle, StsCaBundleSource } from './sts-ca-bundle';
 import { check } from './validate';
@@ -124,6 +125,18 @@ export interface ImdsEmulatorProps {
   readonly sidecarTokenExpiration?: Duration;
   /** Native or classic sidecar. @default SidecarMode.AUTO */
   readonly sidecarMode?: SidecarMode;
+  /**
+   * What the webhook does with a Job's pod that would get a classic sidecar, which keeps it from ever completing
+   * (`--classic-job-pods`).
+   * @default ClassicJobPods.DENY
+   */
+  readonly classicJobPods?: ClassicJobPods;
+  /**
+   * Whether the injected sidecars also answer the region and identity paths, unless a pod's `serve-region`
+   * annotation says otherwise (`--default-serve-region`).
+   * @default false
+   */
+  readonly sidecarServeRegion?: boolean;
   /** STS endpoint URL for every sidecar, e.g. a VPC endpoint. @default - the regional endpoint */
   readonly sidecarStsEndpoint?: string;
   /**
@@ -205,6 +218,10 @@ export class ImdsEmulator extends Construct {
   public readonly sidecarTokenExpiration: Duration;
   /** Native or classic sidecar. */
   public readonly sidecarMode: SidecarMode;
+  /** What the webhook does with a Job's pod that would get a classic sidecar. */
+  public readonly classicJobPods: ClassicJobPods;
+  /** Whether the injected sidecars answer the region and identity paths, unless annotated. */
+  public readonly sidecarServeRegion: boolean;
   /** IMDS port of the injected sidecar. */
   public readonly sidecarPort: number;
   /** Health port of the injected sidecar. */
@@ -262,6 +279,9 @@ export class ImdsEmulator extends Construct {
     this.sidecarTokenExpiration = props.sidecarTokenExpiration ?? Duration.seconds(F.tokenExpiration.default);
     this.sidecarMode = props.sidecarMode ?? (F.sidecarMode.default as SidecarMode);
     check('sidecarMode', SIDECAR_MODE_RULE, this.sidecarMode);
+    this.classicJobPods = props.classicJobPods ?? (F.classicJobPods.default as ClassicJobPods);
+    check('classicJobPods', CLASSIC_JOB_PODS_RULE, this.classicJobPods);
+    this.sidecarServeRegion = props.sidecarServeRegion ?? F.defaultServeRegion.default === 'true';
     if (props.sidecarStsEndpoint !== undefined)
       check('sidecarStsEndpoint', HTTP_URL, props.sidecarStsEndpoint);
     this.sidecarPort = port('sidecarPort', props.sidecarPort ?? F.sidecarPort.default);
@@ -436,11 +456,13 @@ export class ImdsEmulator extends Construct {
       logLevel: this.logLevel,
       namespacePolicy: this.namespacePolicy,
       sidecarMode: this.sidecarMode,
+      classicJobPods: this.classicJobPods,
       sidecarPort: this.sidecarPort,
       sidecarHealthPort: this.sidecarHealthPort,
       defaultRegion: this.sidecarRegion,
       defaultHttpTokens: this.sidecarHttpTokens,
       defaultSessionDuration: sidecar.defaultSessionDuration,
+      defaultServeRegion: this.sidecarServeRegion,
       tokenAudience: this.sidecarTokenAudience,
       tokenExpiration: sidecar.tokenExpiration,
       sidecarCpuRequest: r.cpuRequest,

@@ -16,6 +16,14 @@ export enum SidecarMode {
   AUTO = 'auto',
 }
 
+/** What the webhook does with a Job's pod that would get a classic sidecar (`--classic-job-pods`). */
+export enum ClassicJobPods {
+  /** Refuse the pod, naming the cause: a classic sidecar keeps it from ever completing. */
+  DENY = 'deny',
+  /** Admit it with a warning. */
+  WARN = 'warn',
+}
+
 /** IMDSv2 session tokens (`--http-tokens`). */
 export enum HttpTokens {
   /** IMDSv1 and IMDSv2 both answered. */

@@ -85,7 +85,13 @@ export const FIXTURES: Record<string, Values> = {
   'webhook-settings': {
     logLevel: 'debug',
     namespacePolicy: { enabled: false },
-    sidecar: { port: 9080, healthPort: 9081, stsCaBundle: { secret: 'corp-ca', key: 'bundle.pem' } },
+    classicJobPods: 'warn',
+    sidecar: {
+      port: 9080,
+      healthPort: 9081,
+      serveRegion: true,
+      stsCaBundle: { secret: 'corp-ca', key: 'bundle.pem' },
+    },
     resources: { requests: { cpu: '0.25', memory: '1Gi' }, limits: { cpu: '2', memory: '2Gi' } },
   },
 };

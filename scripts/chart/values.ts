@@ -5,6 +5,7 @@
 import {
   AUDIENCE,
   CERTIFICATE_MODE,
+  CLASSIC_JOB_PODS,
   CONFIG_KEY,
   CPU,
   DEFAULT_FAILURE_POLICY,
@@ -49,6 +50,7 @@ import type { Construct } from 'constructs';
 import {
   CertificateMode,
   type CertManagerIssuer,
+  type ClassicJobPods,
   type FailurePolicy,
   type HttpTokens,
   type ImdsEmulatorProps,
@@ -204,6 +206,11 @@ export const VALUES_MODEL: Group = {
         ),
       },
     },
+    classicJobPods: str(
+      CLASSIC_JOB_PODS,
+      WEBHOOK_FLAGS.classicJobPods.default,
+      "deny or warn: a Job's pod that would get a classic sidecar, which keeps it from ever completing.",
+    ),
     webhook: {
       doc: 'The MutatingWebhookConfiguration.',
       children: {
@@ -278,6 +285,11 @@ export const VALUES_MODEL: Group = {
           TOKEN_EXPIRATION,
           WEBHOOK_FLAGS.tokenExpiration.default,
           'expirationSeconds of the projected service-account token.',
+        ),
+        serveRegion: leaf(
+          WEBHOOK_FLAGS.defaultServeRegion.default === 'true',
+          'Also answer the region and identity paths (placement/region, the instance identity document).',
+          { type: 'boolean' },
         ),
         stsEndpoint: optional(
           HTTP_URL,
@@ -424,6 +436,8 @@ export function propsFromValues(v: Values, ctx: RenderContext): ImdsEmulatorProp
         ? WebhookCertificate.certManager({ issuer })
         : WebhookCertificate.selfManaged(),
     sidecarMode: s('sidecar.mode') as SidecarMode,
+    classicJobPods: s('classicJobPods') as ClassicJobPods,
+    sidecarServeRegion: get('sidecar.serveRegion') as boolean,
     sidecarRegion: s('sidecar.region'),
     sidecarHttpTokens: s('sidecar.httpTokens') as HttpTokens,
     sidecarSessionDuration: Duration.seconds(n('sidecar.sessionDuration')),

@@ -2,6 +2,7 @@ import { ApiObject, Chart, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import { ConfigMap, Cpu, ImagePullPolicy, Secret } from 'cdk8s-plus-27';
 import {
   CertificateMode,
+  ClassicJobPods,
   FailurePolicy,
   HttpTokens,
   ImdsEmulator,
@@ -79,6 +80,8 @@ describe('ImdsEmulator defaults', () => {
     expect(emulator.sidecarTokenAudience).toBe('sts.amazonaws.com');
     expect(emulator.sidecarTokenExpiration.toSeconds()).toBe(3600);
     expect(emulator.sidecarMode).toBe(SidecarMode.AUTO);
+    expect(emulator.classicJobPods).toBe(ClassicJobPods.DENY);
+    expect(emulator.sidecarServeRegion).toBe(false);
     expect([emulator.sidecarPort, emulator.sidecarHealthPort]).toEqual([16925, 16926]);
     expect(container(synth().objects).resources).toEqual({
       requests: { cpu: '50m', memory: '224Mi' },
@@ -322,18 +325,21 @@ describe('ImdsEmulator props', () => {
       sidecarTokenAudience: 'my-audience',
       sidecarTokenExpiration: Duration.minutes(10),
       sidecarMode: SidecarMode.NATIVE,
+      sidecarServeRegion: true,
       sidecarStsEndpoint: 'https://sts.example.test',
       sidecarPort: 9080,
       sidecarHealthPort: 9081,
       sidecarResources: { cpu: { limit: Cpu.units(2) }, memory: { request: Size.mebibytes(48) } },
     });
-    expect(args(objects).slice(-13)).toEqual([
+    expect(args(objects).slice(-15)).toEqual([
       '--sidecar-mode=native',
+      '--classic-job-pods=deny',
       '--sidecar-port=9080',
       '--sidecar-health-port=9081',
       '--default-region=eu-west-1',
       '--default-http-tokens=required',
       '--default-session-duration=900',
+      '--default-serve-region=true',
       '--token-audience=my-audience',
       '--token-expiration=600',
       '--sidecar-cpu-request=5m',
@@ -382,6 +388,16 @@ describe('ImdsEmulator props', () => {
     );
     const { objects } = synth({ logLevel: LogLevel.DEBUG, namespacePolicy: false });
     expect(args(objects)).toEqual(expect.arrayContaining(['--log-level=debug', '--namespace-policy=false']));
+  });
+
+  test('classicJobPods and sidecarServeRegion become webhook flags', () => {
+    expect(args(synth().objects)).toEqual(
+      expect.arrayContaining(['--classic-job-pods=deny', '--default-serve-region=false']),
+    );
+    const { objects } = synth({ classicJobPods: ClassicJobPods.WARN, sidecarServeRegion: true });
+    expect(args(objects)).toEqual(
+      expect.arrayContaining(['--classic-job-pods=warn', '--default-serve-region=true']),
+    );
   });
 
   test('memory renders in the largest whole binary unit', () => {
@@ -551,6 +567,10 @@ describe('ImdsEmulator validation', () => {
     fails(
       { sidecarMode: 'sidecar' as SidecarMode },
       'sidecarMode must be one of native, classic, auto, got "sidecar"',
+    );
+    fails(
+      { classicJobPods: 'allow' as ClassicJobPods },
+      'classicJobPods must be one of deny, warn, got "allow"',
     );
     fails(
       { sidecarHttpTokens: 'v2' as HttpTokens },

@@ -23,6 +23,7 @@ import type { ContainerResources } from 'cdk8s-plus-27';
 import * as kplus from 'cdk8s-plus-27';
 import * as yaml from 'yaml';
 import {
+  type ClassicJobPods,
   type EnableImdsEmulatorOptions,
   type HttpTokens,
   ImdsEmulator,
@@ -223,6 +224,7 @@ const AUDIENCES = [
   ...bad('has space', 'tab\tb', 'a"b', "a'b", 'a\\b'),
 ];
 const SERVE_REGION_VALUES = [...ok('true', 'false'), ...bad('True', 'yes', '1', ' true', 'on')];
+const CLASSIC_JOB_PODS_VALUES = [...ok('deny', 'warn'), ...bad('Deny', 'allow', 'ignore', ' deny')];
 const ZONES = [
   ...ok('eu-west-1a', 'us-gov-west-1b', 'us-east-1-bos-1a', 'zone_1', 'EU.1', 'a'.repeat(63)),
   ...bad('us east 1a', '-a', 'a-', 'a/b', 'a'.repeat(64), 'é'),
@@ -479,17 +481,27 @@ const GROUPS: Record<string, Row[]> = {
     'chart sidecar.tokenAudience': { chart: chartCase({ sidecar: { tokenAudience: value } }) },
     'webhook --token-audience': webhookFlags({ 'token-audience': text(value) }),
   })),
-  // The chart value sidecar.serveRegion and the construct prop are not there yet (issue 16).
   'serve region': rows(SERVE_REGION_VALUES, (value) => {
     const v = text(value);
     const annotation = admission({ [SERVE_REGION_ANNOTATION]: v });
+    // The construct and the chart take a boolean: "true" and "false" as one, anything else as given.
+    const typed = v === 'true' || v === 'false' ? v === 'true' : undefined;
     return {
+      ...(typed !== undefined && {
+        'construct sidecarServeRegion': construct({ sidecarServeRegion: typed }),
+      }),
+      'chart sidecar.serveRegion': { chart: chartCase({ sidecar: { serveRegion: typed ?? v } }) },
       'webhook --default-serve-region': webhookFlags({ 'default-serve-region': v }),
       'admission annotation': annotation.admitted,
       'sidecar --serve-region': sidecarFlags({ 'serve-region': v }),
       ...(annotation.admitted ? { 'sidecar, as injected': annotation.sidecar ?? false } : {}),
     };
   }),
+  'classic job pods': rows(CLASSIC_JOB_PODS_VALUES, (value) => ({
+    'construct classicJobPods': construct({ classicJobPods: text(value) as ClassicJobPods }),
+    'chart classicJobPods': { chart: chartCase({ classicJobPods: value }) },
+    'webhook --classic-job-pods': webhookFlags({ 'classic-job-pods': text(value) }),
+  })),
   'availability zone': rows(ZONES, (value) => ({
     'sidecar --availability-zone': sidecarFlags({ 'availability-zone': text(value) }),
   })),
@@ -517,7 +529,11 @@ beforeAll(async () => {
   );
   writeFileSync(
     join(scratch, 'values.yaml'),
-    yaml.stringify(Object.fromEntries(chartCases.map((v, i) => [`c${i}`, v]))),
+    // Quoted: Helm reads YAML 1.1, where a plain yes or on is a boolean, not the string the case gives.
+    yaml.stringify(Object.fromEntries(chartCases.map((v, i) => [`c${i}`, v])), {
+      defaultStringType: 'QUOTE_DOUBLE',
+      defaultKeyType: 'PLAIN',
+    }),
   );
   verdicts.helm3 = await helmVerdicts('helm3', scratch);
   verdicts.helm4 = await helmVerdicts('helm4', scratch);
