@@ -296,7 +296,7 @@ async function main(): Promise<void> {
     const init: InitStep[] = [];
     for (let i = 0; i < STARTS; i++)
       init.push(await runInitStep(NODE, bin, `imds-bench-init-${process.pid}-${i}`));
-    const text = markdown(machine, starts, groups, imageSize(archive), init, podStart);
+    const text = markdown(machine, starts, groups, imageSize(), init, podStart);
     writeBenchmarkSection('pod', text);
     process.stdout.write(text);
   } finally {

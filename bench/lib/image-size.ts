@@ -6,14 +6,15 @@ import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
 const REPO = resolve(__dirname, '../..');
+const ARCH = { x64: 'amd64', arm64: 'arm64' }[process.arch as string] ?? process.arch;
+const VERSION = (JSON.parse(readFileSync(join(REPO, 'emulator/package.json'), 'utf8')) as { version: string })
+  .version;
+/** build.sh's default IMAGE_OUTPUT: the image index of every architecture. */
+const INDEX_ARCHIVE = join(REPO, `.cache/image/imds-emulator-${VERSION}.oci.tar`);
 
-/** The archive `npm run image` writes for this machine's architecture (build.sh's default IMAGE_OUTPUT). */
+/** The archive `npm run image` writes for this machine's architecture (beside the index). */
 export function imageArchive(): string {
-  const arch = { x64: 'amd64', arm64: 'arm64' }[process.arch as string] ?? process.arch;
-  const version = (
-    JSON.parse(readFileSync(join(REPO, 'emulator/package.json'), 'utf8')) as { version: string }
-  ).version;
-  return join(REPO, `.cache/image/imds-emulator-${version}-${arch}.oci.tar`);
+  return INDEX_ARCHIVE.replace(/\.oci\.tar$/, `-${ARCH}.oci.tar`);
 }
 
 /** Builds the image with `npm run image` unless its archive exists; returns the archive. */
@@ -31,13 +32,17 @@ export interface ImageSize {
   readonly unpackedMB: number;
 }
 
-export function imageSize(archive: string): ImageSize {
+/** The sizes of this machine's architecture's image, read from the index archive that build.sh writes with it. */
+export function imageSize(): ImageSize {
   const layout = mkdtempSync(join(tmpdir(), 'imds-bench-oci-'));
   try {
-    execFileSync('tar', ['-xf', archive, '-C', layout]);
-    const described = JSON.parse(
-      execFileSync('node', [join(REPO, 'emulator/image/describe.js'), layout, archive], { encoding: 'utf8' }),
-    ) as { digest: string; layers: string[]; compressedSize: string };
+    execFileSync('tar', ['-xf', INDEX_ARCHIVE, '-C', layout]);
+    const { images } = JSON.parse(
+      execFileSync('node', [join(REPO, 'emulator/image/describe.js'), layout, VERSION, INDEX_ARCHIVE], {
+        encoding: 'utf8',
+      }),
+    ) as { images: Record<string, { digest: string; layers: string[]; compressedSize: string }> };
+    const described = images[ARCH];
     // Each layer line is "<digest> <size> MB"; the blob of a digest sha256:x is blobs/sha256/x.
     const unpacked = described.layers
       .map((line) => line.split(' ')[0])
