@@ -183,6 +183,19 @@ describe('IMDS router: IMDSv2 rules', () => {
     expect(call('GET', path, { 'x-aws-ec2-metadata-token': token() }).status).toBe(200);
   });
 
+  it('counts a 401 under the path it refused, not as other', () => {
+    const { call } = setup({ httpTokens: 'required' });
+    expect(call('GET', '/latest/meta-data/iam/security-credentials/my-role')).toMatchObject({
+      status: 401,
+      pathClass: 'credentials',
+    });
+    expect(call('GET', '/latest/meta-data/iam/security-credentials/')).toMatchObject({
+      status: 401,
+      pathClass: 'list',
+    });
+    expect(call('GET', '/latest/meta-data/instance-id')).toMatchObject({ status: 401, pathClass: 'other' });
+  });
+
   it('with http-tokens optional, a GET without a token succeeds (IMDSv1)', () => {
     expect(setup().call('GET', '/latest/meta-data/iam/security-credentials/my-role').status).toBe(200);
   });

@@ -61,7 +61,6 @@ function ok(prepared: Prepared, pathClass: PathClass): ImdsResponse {
 
 const NOT_FOUND = fixed(404, 'Not Found', 'other');
 const FORBIDDEN = fixed(403, 'Forbidden', 'other');
-const UNAUTHORIZED = fixed(401, 'Unauthorized', 'other');
 const BAD_TTL = fixed(400, `Missing or Invalid Parameters: ${TTL_HEADER} must be 1..21600`, 'token');
 const TOKEN_WRONG_METHOD = fixed(405, 'Method Not Allowed', 'token', { allow: 'PUT' });
 const METADATA_WRONG_METHOD = fixed(405, 'Method Not Allowed', 'other', { allow: 'GET, HEAD' });
@@ -80,6 +79,22 @@ type Served = 'credentials' | 'credentials-extended';
 /** A path whose answer does not change: the role listing and the region answers. */
 type Fixed = 'list' | 'region' | 'availability-zone' | 'identity-document';
 type Target = 'token' | Served | Fixed;
+
+/** The metrics class of each path, so that a refused request is counted under the path it asked for. */
+const PATH_CLASS: Record<Served | Fixed, PathClass> = {
+  credentials: 'credentials',
+  'credentials-extended': 'credentials',
+  list: 'list',
+  region: 'identity',
+  'availability-zone': 'identity',
+  'identity-document': 'identity',
+};
+const UNAUTHORIZED = new Map<PathClass, ImdsResponse>(
+  [...new Set([...Object.values(PATH_CLASS), 'other' as const])].map((c) => [
+    c,
+    fixed(401, 'Unauthorized', c),
+  ]),
+);
 
 interface Targets {
   /** The paths below `/{version}/` that exist. */
@@ -185,10 +200,8 @@ function route(
   }
   if (method !== 'GET' && method !== 'HEAD') return found ? METADATA_WRONG_METHOD : NOT_FOUND;
   const { token } = request;
-  if (token !== undefined) {
-    if (!state.tokens.valid(token, state.now())) return UNAUTHORIZED;
-  } else if (state.httpTokens === 'required') {
-    return UNAUTHORIZED;
+  if (token !== undefined ? !state.tokens.valid(token, state.now()) : state.httpTokens === 'required') {
+    return UNAUTHORIZED.get(found ? PATH_CLASS[found] : 'other') as ImdsResponse;
   }
   if (found === undefined) return NOT_FOUND;
   if (found !== 'credentials' && found !== 'credentials-extended') return fixed.get(found) ?? NOT_FOUND;
