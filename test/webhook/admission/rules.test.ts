@@ -132,7 +132,17 @@ describe('optional pod annotations', () => {
       '/var/run/secrets/imds-emulator/token',
       '--sts-endpoint',
       'http://127.0.0.1:5000',
+      '--drain-seconds',
+      '0',
     ]);
+  });
+
+  test('only a native sidecar skips the drain: the kubelet stops it after the app has exited', () => {
+    const native = run(podWith()).patched.spec.initContainers[1];
+    expect(native.args.slice(-2)).toEqual(['--drain-seconds', '0']);
+    const classic = run(podWith(), { mode: 'classic' }).patched.spec.containers[0];
+    expect(classic.name).toBe('imds-emulator');
+    expect(classic.args).not.toContain('--drain-seconds');
   });
 
   test('defaults come from the settings', () => {

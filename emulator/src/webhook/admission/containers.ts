@@ -80,7 +80,12 @@ function flagArgs(
   );
 }
 
-function sidecarArgs(settings: InjectionSettings, options: PodOptions, ports: EmulatorPorts): string[] {
+function sidecarArgs(
+  settings: InjectionSettings,
+  options: PodOptions,
+  ports: EmulatorPorts,
+  mode: SidecarMode,
+): string[] {
   return [
     'sidecar',
     ...flagArgs({
@@ -93,6 +98,9 @@ function sidecarArgs(settings: InjectionSettings, options: PodOptions, ports: Em
       healthPort: ports.health,
       tokenFile: `${TOKEN_MOUNT_PATH}/${TOKEN_FILE}`,
       stsEndpoint: settings.stsEndpoint || undefined,
+      // A native sidecar gets SIGTERM only after the app's containers have exited: nothing is left to serve, and a
+      // drain would only delay the end of every Job's pod.
+      drainSeconds: mode === 'native' ? 0 : undefined,
     }),
   ];
 }
@@ -117,7 +125,7 @@ export function sidecarContainer(
     name: SIDECAR_CONTAINER,
     image: settings.image,
     imagePullPolicy: settings.imagePullPolicy,
-    args: sidecarArgs(settings, options, ports),
+    args: sidecarArgs(settings, options, ports, mode),
     env: [
       fieldEnv(envName(SIDECAR_FLAGS.podNamespace.name), 'metadata.namespace'),
       fieldEnv(envName(SIDECAR_FLAGS.podName.name), 'metadata.name'),
