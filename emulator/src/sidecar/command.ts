@@ -4,6 +4,7 @@ import { SIDECAR_FLAGS } from '@imds-emulator/contract';
 import { Command } from 'commander';
 import { flagError, parseFlags, type RawFlags, withFlags } from '../common/flags';
 import { createLogger } from '../common/logger';
+import { onShutdown } from '../common/shutdown';
 import { parseSidecarConfig } from './config';
 import { waitReady } from './wait-ready';
 
@@ -18,9 +19,6 @@ function checkTokenFile(path: string): void {
     );
   }
 }
-
-/** Each starts the drain; a repeat is ignored. */
-const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
 
 async function run(raw: RawFlags): Promise<void> {
   // A postStart hook passes only --health-port: the other flags, --role-arn included, are not there to check.
@@ -38,14 +36,7 @@ async function run(raw: RawFlags): Promise<void> {
   // Loaded only here: `--wait-ready` (a postStart hook) and the other commands do without the STS client and servers.
   const { startSidecar } = await import('./sidecar');
   const sidecar = await startSidecar(config, { log });
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
-    // A repeated signal (an impatient runtime, a shell's ^C twice) must not cut the drain or requests in flight.
-    if (stopping) {
-      log.info({ signal }, 'already draining; signal ignored');
-      return;
-    }
-    stopping = true;
+  onShutdown(log, (signal) => {
     // The app in the same pod may still need credentials while it shuts down: keep answering for a while.
     log.info({ signal, drainSeconds: config.drainSeconds }, 'draining before exit');
     sidecar.drain();
@@ -61,9 +52,7 @@ async function run(raw: RawFlags): Promise<void> {
         },
       );
     }, config.drainSeconds * 1000);
-  };
-  // SIGHUP too: its default action would end the process at once, without the drain.
-  for (const signal of STOP_SIGNALS) process.on(signal, () => shutdown(signal));
+  });
 }
 
 export function sidecarCommand(): Command {

@@ -41,7 +41,7 @@ it.each([
     await waitUntil(() => w.child.exitCode !== null || w.child.signalCode !== null, 15_000, 'exit');
     expect({ code: w.child.exitCode, signal: w.child.signalCode }).toEqual({ code: 0, signal: null });
     const repeats = w.logs.filter(
-      (l) => l.msg === 'already shutting down: still finishing requests in flight',
+      (l) => l.msg === 'already draining; signal ignored',
     );
     expect(repeats).toHaveLength(signals.length - 1);
   },
