@@ -40,9 +40,7 @@ it.each([
     expect(await inFlight.answer).toEqual({ status: 200, retryAfter: undefined });
     await waitUntil(() => w.child.exitCode !== null || w.child.signalCode !== null, 15_000, 'exit');
     expect({ code: w.child.exitCode, signal: w.child.signalCode }).toEqual({ code: 0, signal: null });
-    const repeats = w.logs.filter(
-      (l) => l.msg === 'already draining; signal ignored',
-    );
+    const repeats = w.logs.filter((l) => l.msg === 'already draining; signal ignored');
     expect(repeats).toHaveLength(signals.length - 1);
   },
 );
