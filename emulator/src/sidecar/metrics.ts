@@ -1,4 +1,5 @@
 /** Prometheus metrics of one sidecar, in its own registry (no global state). */
+import { SIDECAR_METRICS } from '@imds-emulator/contract';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { SHED_REASONS, type ShedReason } from './connections';
 import type { RefresherMetrics } from './credential-refresher';
@@ -30,7 +31,7 @@ export function createMetrics(
     { labels: { path: PathClass; status: string; imds: string }; value: number }
   >();
   new Counter({
-    name: 'imds_emulator_imds_requests_total',
+    name: SIDECAR_METRICS.imdsRequests,
     help: 'IMDS requests by kind of path (token, list, credentials, other), HTTP status and IMDS version (v1, v2)',
     labelNames: ['path', 'status', 'imds'],
     registers: [registry],
@@ -40,18 +41,18 @@ export function createMetrics(
     },
   });
   const stsCalls = new Counter({
-    name: 'imds_emulator_sts_calls_total',
+    name: SIDECAR_METRICS.stsCalls,
     help: 'AssumeRoleWithWebIdentity calls made',
     registers: [registry],
   });
   const stsErrors = new Counter({
-    name: 'imds_emulator_sts_errors_total',
+    name: SIDECAR_METRICS.stsErrors,
     help: 'AssumeRoleWithWebIdentity calls that failed, by error code',
     labelNames: ['code'],
     registers: [registry],
   });
   new Gauge({
-    name: 'imds_emulator_credentials_expiry_seconds',
+    name: SIDECAR_METRICS.credentialsExpiry,
     help: 'Seconds until the held credentials expire (0 when none are held)',
     registers: [registry],
     collect() {
@@ -60,7 +61,7 @@ export function createMetrics(
     },
   });
   const shed = new Counter({
-    name: 'imds_emulator_connections_shed_total',
+    name: SIDECAR_METRICS.connectionsShed,
     help:
       'Connections the sidecar closed to keep answering: oldest_idle and oldest_busy (closed for a new one at the ' +
       'cap), pipelining (too many unanswered pipelined requests)',
@@ -69,7 +70,7 @@ export function createMetrics(
   });
   for (const reason of SHED_REASONS) shed.inc({ reason }, 0);
   new Gauge({
-    name: 'imds_emulator_connections_open',
+    name: SIDECAR_METRICS.connectionsOpen,
     help: 'Client connections open on the IMDS and health servers (they share one cap below the fd limit)',
     registers: [registry],
     collect() {

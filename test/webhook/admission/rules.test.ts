@@ -1,6 +1,6 @@
 /** Each admission rule and its message. */
 import { mustBe, ROLE_ARN } from '@imds-emulator/contract';
-import { type Json, P, podWith, ROLE, type RunOptions, run } from './support';
+import { container, type Json, P, podWith, ROLE, type RunOptions, run } from './support';
 
 const ROLE_ANNOTATION = `${P}role-arn`;
 
@@ -323,6 +323,40 @@ describe('ports', () => {
       'the pod declares port 16925: the emulator serves IMDS on 16928',
       "the pod declares port 16926: the emulator's health port is 16929",
     ]);
+  });
+
+  test.each(['native', 'classic'] as const)(
+    '%s: the health port is declared as imds-metrics (for the PodMonitor), moved with the port',
+    (mode) => {
+      const declared = podWith(
+        {},
+        { containers: [{ name: 'app', image: 'a', ports: [{ containerPort: 16926 }] }] },
+      );
+      for (const [pod, port] of [
+        [podWith(), 16926],
+        [declared, 16927],
+      ] as const) {
+        const { patched } = run(pod, { mode });
+        expect(container(patched, 'imds-emulator').ports).toEqual([
+          { name: 'imds-metrics', containerPort: port, protocol: 'TCP' },
+        ]);
+      }
+    },
+  );
+
+  test('an app container already naming a port imds-metrics keeps it: the emulator declares none, with a warning', () => {
+    const ports = [{ name: 'imds-metrics', containerPort: 9100 }];
+    const pod = podWith({}, { containers: [{ name: 'app', image: 'a', ports }] });
+    for (const mode of ['native', 'classic'] as const) {
+      const { result, patched, warnings } = run(pod, { mode });
+      expect(result.outcome).toBe('mutated');
+      expect(container(patched, 'imds-emulator').ports).toBeUndefined();
+      expect(container(patched, 'app').ports).toEqual(ports);
+      expect(warnings).toContain(
+        "container(s) app declare a port named imds-metrics: the emulator's metrics port is left undeclared, so a " +
+          'PodMonitor selecting that name does not scrape it',
+      );
+    }
   });
 
   test('classic mode: the postStart hook waits on the moved health port', () => {

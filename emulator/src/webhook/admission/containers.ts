@@ -7,6 +7,7 @@ import {
   INIT_RUN_VOLUME,
   NO_API_TOKEN_VOLUME,
   SIDECAR_CONTAINER,
+  SIDECAR_METRICS_PORT,
   STS_CA_FILE,
   STS_CA_MOUNT_PATH,
   STS_CA_VOLUME,
@@ -113,12 +114,15 @@ function fieldEnv(name: string, fieldPath: string) {
  * The emulator. Native mode: an init container with `restartPolicy: Always`, which kubelet starts before the next
  * init container once its startupProbe passes. Classic mode: the first regular container, whose postStart hook
  * blocks until it is ready, because kubelet starts the next container only after a postStart hook returns.
+ * `namedPort`: declare the health port as SIDECAR_METRICS_PORT, which the chart's PodMonitor scrapes (false when an
+ * app container already uses that name, which Services and probes would then resolve to the emulator).
  */
 export function sidecarContainer(
   settings: InjectionSettings,
   options: PodOptions,
   ports: EmulatorPorts,
   mode: SidecarMode,
+  namedPort: boolean,
 ): Record<string, unknown> {
   const { resources } = settings;
   return {
@@ -126,6 +130,9 @@ export function sidecarContainer(
     image: settings.image,
     imagePullPolicy: settings.imagePullPolicy,
     args: sidecarArgs(settings, options, ports, mode),
+    ...(namedPort && {
+      ports: [{ name: SIDECAR_METRICS_PORT, containerPort: ports.health, protocol: 'TCP' }],
+    }),
     env: [
       fieldEnv(envName(SIDECAR_FLAGS.podNamespace.name), 'metadata.namespace'),
       fieldEnv(envName(SIDECAR_FLAGS.podName.name), 'metadata.name'),

@@ -9,7 +9,7 @@ import {
   tokenVolume,
 } from './containers';
 import type { InjectionSettings, SidecarMode } from './index';
-import { INJECTED_ANNOTATION } from './keys';
+import { INJECTED_ANNOTATION, SIDECAR_METRICS_PORT } from './keys';
 import type { PodOptions } from './options';
 import { addAnnotation, addEnv, appendToList, insertIntoList } from './patch';
 import type { ContainerView, PodView } from './pod';
@@ -72,7 +72,16 @@ export function inject(
   const env = redirectByIptables ? { patch: [], warnings: [] } : endpointEnv(pod, imdsEndpoint(ports.imds));
   const patch = [...env.patch];
 
-  const sidecar = sidecarContainer(settings, options, ports, mode);
+  const namers = [...pod.initContainers, ...pod.containers].filter((c) =>
+    c.portNames.includes(SIDECAR_METRICS_PORT),
+  );
+  const sidecar = sidecarContainer(settings, options, ports, mode, namers.length === 0);
+  const portWarnings = namers.length
+    ? [
+        `container(s) ${namers.map((c) => c.name).join(', ')} declare a port named ${SIDECAR_METRICS_PORT}: the ` +
+          "emulator's metrics port is left undeclared, so a PodMonitor selecting that name does not scrape it",
+      ]
+    : [];
   const initInserts: { index: number; item: unknown }[] = [];
   if (redirectByIptables) initInserts.push({ index: 0, item: initContainer(settings, ports) });
   if (mode === 'native') {
@@ -96,5 +105,5 @@ export function inject(
   ];
   patch.push(...appendToList('/spec/volumes', pod.hasVolumes, volumes));
   patch.push(addAnnotation(INJECTED_ANNOTATION, settings.image));
-  return { patch, warnings: env.warnings };
+  return { patch, warnings: [...env.warnings, ...portWarnings] };
 }

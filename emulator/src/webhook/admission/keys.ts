@@ -15,6 +15,8 @@ export {
   ROLE_ARN_ANNOTATION,
   SERVE_REGION_ANNOTATION,
   SESSION_DURATION_ANNOTATION,
+  SIDECAR_CONTAINER,
+  SIDECAR_METRICS_PORT,
   ZONE_LABEL,
 } from '@imds-emulator/contract';
 
@@ -23,7 +25,6 @@ export const PSA_ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
 export const INIT_CONTAINER = 'imds-emulator-init';
 /** emptyDir for the init step's /run: iptables-legacy writes /run/xtables.lock and the root filesystem is read-only. */
 export const INIT_RUN_VOLUME = 'imds-emulator-init-run';
-export const SIDECAR_CONTAINER = 'imds-emulator';
 export const TOKEN_VOLUME = 'imds-emulator-token';
 export const TOKEN_MOUNT_PATH = '/var/run/secrets/imds-emulator';
 export const TOKEN_FILE = 'token';

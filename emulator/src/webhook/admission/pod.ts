@@ -11,6 +11,8 @@ export interface ContainerView {
   /** Whether the container has an `env` list at all (decides between adding the list and appending to it). */
   hasEnvList: boolean;
   containerPorts: number[];
+  /** Names of the declared ports that have one. */
+  portNames: string[];
   /** `Always` marks a native sidecar among init containers. */
   restartPolicy: string | undefined;
 }
@@ -59,14 +61,23 @@ function readContainer(value: unknown, where: string): ContainerView {
       throw new ShapeError(`${where}.env[${i}] needs a name`);
     env.set(item.name, typeof item.value === 'string' ? item.value : undefined);
   });
-  const containerPorts = list(value.ports, `${where}.ports`).map((item, i) => {
+  const ports = list(value.ports, `${where}.ports`).map((item, i) => {
     if (!isRecord(item) || typeof item.containerPort !== 'number') {
       throw new ShapeError(`${where}.ports[${i}].containerPort must be a number`);
     }
-    return item.containerPort;
+    return item;
   });
+  const containerPorts = ports.map((p) => p.containerPort as number);
+  const portNames = ports.flatMap((p) => (typeof p.name === 'string' ? [p.name] : []));
   const restartPolicy = typeof value.restartPolicy === 'string' ? value.restartPolicy : undefined;
-  return { name: value.name, env, hasEnvList: Array.isArray(value.env), containerPorts, restartPolicy };
+  return {
+    name: value.name,
+    env,
+    hasEnvList: Array.isArray(value.env),
+    containerPorts,
+    portNames,
+    restartPolicy,
+  };
 }
 
 function controllerKind(value: unknown): string | undefined {

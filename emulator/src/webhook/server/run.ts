@@ -47,7 +47,14 @@ function closeServer(server: Server & { closeIdleConnections?: () => void }, gra
 }
 
 export async function startWebhook(config: WebhookConfig, logger: Logger): Promise<RunningWebhook> {
-  const metrics = createWebhookMetrics();
+  // What /readyz and the ready metric report missing; called only once the servers below are listening.
+  const notReady = (): string[] => [
+    ...(serving.loaded ? [] : ['no serving certificate loaded yet (see the log)']),
+    ...(namespaces && !namespaces.synced
+      ? ['the namespace cache has not synced from the API server yet']
+      : []),
+  ];
+  const metrics = createWebhookMetrics(notReady);
   const stops: Array<() => void> = [];
   const needsApi =
     config.sidecarMode === 'auto' ||
@@ -129,14 +136,7 @@ export async function startWebhook(config: WebhookConfig, logger: Logger): Promi
     stops.push(() => auto.stop());
   }
 
-  const health = createHealthServer(metrics.registry, {
-    notReady: () => [
-      ...(serving.loaded ? [] : ['no serving certificate loaded yet (see the log)']),
-      ...(namespaces && !namespaces.synced
-        ? ['the namespace cache has not synced from the API server yet']
-        : []),
-    ],
-  });
+  const health = createHealthServer(metrics.registry, { notReady });
   let port: number;
   let healthPort: number;
   try {
