@@ -25,6 +25,7 @@ import {
   SIDECAR_RESOURCES,
   TIMEOUT_SECONDS,
   TOKEN_EXPIRATION,
+  WEBHOOK_METRICS_PORT,
   WEBHOOK_RESOURCES,
 } from '@imds-emulator/contract';
 import { ApiObject, type ApiObjectMetadata, Duration } from 'cdk8s';
@@ -40,6 +41,7 @@ import {
   SIDECAR_MODE_RULE,
 } from './enum-rules';
 import type { ClassicJobPods, FailurePolicy, HttpTokens, LogLevel, SidecarMode } from './enums';
+import { podMonitor, prometheusRule, serviceMonitor } from './monitoring';
 import { resolveResources } from './quantity';
 import { type StsCaBundle, StsCaBundleSource } from './sts-ca-bundle';
 import { check } from './validate';
@@ -153,6 +155,30 @@ export interface ImdsEmulatorProps {
    * @default - requests cpu 5m, memory 32Mi; limits cpu 1, memory 128Mi
    */
   readonly sidecarResources?: ContainerResources;
+  /**
+   * A Prometheus Operator ServiceMonitor for the webhook, and a `metrics` port on its Service (the health port, which
+   * serves `/metrics`). Needs the monitoring.coreos.com CRDs.
+   * @default false
+   */
+  readonly metricsServiceMonitor?: boolean;
+  /**
+   * A Prometheus Operator PodMonitor scraping the sidecar of every opted-in pod, in every namespace, on its
+   * `imds-metrics` port. Needs the monitoring.coreos.com CRDs.
+   * @default false
+   */
+  readonly metricsPodMonitor?: boolean;
+  /**
+   * A Prometheus Operator PrometheusRule with the alerts of docs/metrics.md. The webhook's alerts expect it to be
+   * scraped by `metricsServiceMonitor` (they select its job). Needs the monitoring.coreos.com CRDs.
+   * @default false
+   */
+  readonly metricsPrometheusRule?: boolean;
+  /**
+   * Extra labels of the ServiceMonitor, PodMonitor and PrometheusRule, e.g. the ones your Prometheus selects them by
+   * (`release: kube-prometheus-stack`).
+   * @default - none
+   */
+  readonly metricsLabels?: { [key: string]: string };
 }
 
 const WEBHOOK_PORT = F.port.default;
@@ -236,6 +262,12 @@ export class ImdsEmulator extends Construct {
   public readonly service: k8s.KubeService;
   /** The MutatingWebhookConfiguration (also the default child). */
   public readonly webhookConfiguration: k8s.KubeMutatingWebhookConfiguration;
+  /** The webhook's ServiceMonitor, with `metricsServiceMonitor`. */
+  public readonly serviceMonitor?: ApiObject;
+  /** The sidecars' PodMonitor, with `metricsPodMonitor`. */
+  public readonly podMonitor?: ApiObject;
+  /** The alerts, with `metricsPrometheusRule`. */
+  public readonly prometheusRule?: ApiObject;
 
   private readonly labels: { [key: string]: string };
   private readonly annotations?: { [key: string]: string };
@@ -324,8 +356,17 @@ export class ImdsEmulator extends Construct {
     this.rbac(selfManaged);
     this.deployment = this.renderDeployment(props, selfManaged, sidecarFlags);
     if (this.replicas > 1) this.podDisruptionBudget();
-    this.service = this.renderService();
+    this.service = this.renderService(props.metricsServiceMonitor === true);
     if (!selfManaged) this.certManagerObjects();
+    // Standard labels win over extra ones, as on the pods.
+    const monitoring = {
+      metadata: { ...this.meta(this.name), labels: { ...props.metricsLabels, ...this.labels } },
+      selectorLabels: this.selectorLabels,
+    };
+    if (props.metricsServiceMonitor) this.serviceMonitor = serviceMonitor(this, monitoring);
+    if (props.metricsPodMonitor) this.podMonitor = podMonitor(this, monitoring);
+    // The ServiceMonitor's job is the Service's name.
+    if (props.metricsPrometheusRule) this.prometheusRule = prometheusRule(this, monitoring, this.name);
     this.node.defaultChild = this.webhookConfiguration;
   }
 
@@ -574,19 +615,22 @@ export class ImdsEmulator extends Construct {
     });
   }
 
-  private renderService(): k8s.KubeService {
+  /** `metrics`: also the health port, for the ServiceMonitor (not exposed through the Service otherwise). */
+  private renderService(metrics: boolean): k8s.KubeService {
+    const port = (name: string, number: number, target: string): k8s.ServicePort => ({
+      name,
+      port: number,
+      protocol: 'TCP',
+      targetPort: k8s.IntOrString.fromString(target),
+    });
     return new k8s.KubeService(this, 'Service', {
       metadata: this.meta(this.name),
       spec: {
         type: 'ClusterIP',
         selector: { ...this.selectorLabels },
         ports: [
-          {
-            name: 'https',
-            port: SERVICE_PORT,
-            protocol: 'TCP',
-            targetPort: k8s.IntOrString.fromString('https'),
-          },
+          port('https', SERVICE_PORT, 'https'),
+          ...(metrics ? [port(WEBHOOK_METRICS_PORT, HEALTH_PORT, 'health')] : []),
         ],
       },
     });

@@ -56,6 +56,14 @@ export const FIXTURES: Record<string, Values> = {
     },
   },
   'fullname-override': { fullnameOverride: 'imds' },
+  monitoring: {
+    metrics: {
+      serviceMonitor: { enabled: true },
+      podMonitor: { enabled: true },
+      prometheusRule: { enabled: true },
+      additionalLabels: { release: 'kube-prometheus-stack' },
+    },
+  },
   scheduling: {
     imagePullSecrets: [{ name: 'regcred' }],
     nodeSelector: { 'kubernetes.io/os': 'linux', 'node-role.example.com/platform': 'true' },

@@ -178,6 +178,7 @@ const BLOCKS: BlockMarker[] = [
   { path: 'podAnnotations', value: { zzpodannotationzz: 'zzpodannotationvaluezz' }, kind: 'block' },
   { path: 'serviceAccount.annotations', value: { zzsaannotationzz: 'zzsaannotationvaluezz' }, kind: 'block' },
   { path: 'podLabels', value: { zzpodlabelzz: 'zzpodlabelvaluezz' }, kind: 'entries' },
+  { path: 'metrics.additionalLabels', value: { zzmetricslabelzz: 'zzmetricslabelvaluezz' }, kind: 'entries' },
   {
     path: 'topologySpreadConstraints',
     value: [{ maxSkew: 3, topologyKey: 'zzspreadzz', whenUnsatisfiable: 'DoNotSchedule' }],
@@ -211,7 +212,13 @@ const ISSUER_NAME: Marker = {
 };
 
 /** Objects rendered only under a condition the construct expresses with a plain `if` on a prop. */
-const OBJECT_CONDITIONS: Record<string, string> = { PodDisruptionBudget: 'gt (int .Values.replicaCount) 1' };
+const OBJECT_CONDITIONS: Record<string, string> = {
+  PodDisruptionBudget: 'gt (int .Values.replicaCount) 1',
+  PodMonitor: '.Values.metrics.podMonitor.enabled',
+  PrometheusRule: '.Values.metrics.prometheusRule.enabled',
+};
+/** Renders the ServiceMonitor and the Service's metrics port: a variant of its own (the Service differs). */
+const SERVICE_MONITOR = 'metrics.serviceMonitor.enabled';
 
 const SELF_MANAGED = 'eq .Values.certificate.mode "selfManaged"';
 
@@ -348,6 +355,9 @@ function synthesize(values: Values, tokens: Tokens): Map<string, string> {
 export function renderTemplates(): Map<string, string> {
   let values = defaultValues();
   for (const m of [...MARKERS, ...BLOCKS]) if (m.path) values = setPath(values, m.path, m.value);
+  for (const cond of Object.values(OBJECT_CONDITIONS)) {
+    if (cond.startsWith('.Values.metrics.')) values = setPath(values, cond.slice('.Values.'.length), true);
+  }
   const tokens = new Tokens();
   // Each certificate variant with the user's spread constraints and with the construct's default ones, with the CA
   // bundle from a ConfigMap and from a Secret.
@@ -357,11 +367,17 @@ export function renderTemplates(): Map<string, string> {
       synthesize(setPath(v, SPREAD.path, []), tokens),
       helmPath(SPREAD.path),
     );
+  const byServiceMonitor = (v: Values) =>
+    mergeTemplates(
+      bySpread(setPath(v, SERVICE_MONITOR, true)),
+      bySpread(setPath(v, SERVICE_MONITOR, false)),
+      helmPath(SERVICE_MONITOR),
+    );
   const variant = (mode: string, issuer: string) => {
     const v = setPath(setPath(values, 'certificate.mode', mode), ISSUER_NAME.path!, issuer);
     return mergeTemplates(
-      bySpread(setPath(v, CA_SECRET.path!, '')),
-      bySpread(setPath(v, CA_CONFIGMAP.path!, '')),
+      byServiceMonitor(setPath(v, CA_SECRET.path!, '')),
+      byServiceMonitor(setPath(v, CA_CONFIGMAP.path!, '')),
       CA_CONFIGMAP.expr,
     );
   };

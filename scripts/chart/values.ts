@@ -326,6 +326,44 @@ export const VALUES_MODEL: Group = {
         resources: resources('Resources of each injected sidecar.', SIDECAR_RESOURCES),
       },
     },
+    metrics: {
+      doc: 'Prometheus Operator objects (they need the monitoring.coreos.com CRDs); docs/metrics.md.',
+      children: {
+        serviceMonitor: {
+          doc: 'The webhook.',
+          children: {
+            enabled: leaf(false, 'A ServiceMonitor, and a metrics port on the webhook Service.', {
+              type: 'boolean',
+            }),
+          },
+        },
+        podMonitor: {
+          doc: 'The sidecars.',
+          children: {
+            enabled: leaf(
+              false,
+              "A PodMonitor scraping every opted-in pod's sidecar (port imds-metrics) in every namespace.",
+              { type: 'boolean' },
+            ),
+          },
+        },
+        prometheusRule: {
+          doc: 'The alerts.',
+          children: {
+            enabled: leaf(
+              false,
+              "A PrometheusRule with the alerts of docs/metrics.md (the webhook's select the ServiceMonitor's job).",
+              { type: 'boolean' },
+            ),
+          },
+        },
+        additionalLabels: block(
+          {},
+          'Extra labels of the three objects, e.g. the ones your Prometheus selects them by (release: kube-prometheus-stack).',
+          { ...STRING_MAP, propertyNames: { not: { enum: STANDARD_LABELS } } },
+        ),
+      },
+    },
   },
 };
 
@@ -448,5 +486,9 @@ export function propsFromValues(v: Values, ctx: RenderContext): ImdsEmulatorProp
     sidecarPort: n('sidecar.port'),
     sidecarHealthPort: n('sidecar.healthPort'),
     sidecarResources: res('sidecar.resources'),
+    metricsServiceMonitor: get('metrics.serviceMonitor.enabled') as boolean,
+    metricsPodMonitor: get('metrics.podMonitor.enabled') as boolean,
+    metricsPrometheusRule: get('metrics.prometheusRule.enabled') as boolean,
+    metricsLabels: block('metrics.additionalLabels'),
   };
 }
