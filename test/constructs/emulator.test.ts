@@ -512,6 +512,58 @@ describe('ImdsEmulator props', () => {
   });
 });
 
+describe('ImdsEmulator monitoring (test/chart/monitoring.test.ts checks the objects themselves)', () => {
+  test('off by default: no member, no object, no metrics port', () => {
+    const { emulator, objects } = synth();
+    expect([emulator.serviceMonitor, emulator.podMonitor, emulator.prometheusRule]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(objects.filter((o) => o.apiVersion === 'monitoring.coreos.com/v1')).toEqual([]);
+    expect(find(objects, 'Service').spec.ports).toHaveLength(1);
+  });
+
+  test('each prop adds its object alone, as a public member; only the ServiceMonitor adds the metrics port', () => {
+    const cases: [ImdsEmulatorProps, string, (e: ImdsEmulator) => ApiObject | undefined][] = [
+      [{ metricsServiceMonitor: true }, 'ServiceMonitor', (e) => e.serviceMonitor],
+      [{ metricsPodMonitor: true }, 'PodMonitor', (e) => e.podMonitor],
+      [{ metricsPrometheusRule: true }, 'PrometheusRule', (e) => e.prometheusRule],
+    ];
+    for (const [props, kind, member] of cases) {
+      const { emulator, objects } = synth(props);
+      expect(objects.filter((o) => o.apiVersion === 'monitoring.coreos.com/v1').map((o) => o.kind)).toEqual([
+        kind,
+      ]);
+      expect(member(emulator)?.kind).toBe(kind);
+      expect(find(objects, kind).metadata).toMatchObject({
+        name: 'imds-emulator',
+        namespace: 'imds-emulator',
+      });
+      const ports = find(objects, 'Service').spec.ports.map(
+        (p: Obj) => `${p.name}:${p.port}->${p.targetPort}`,
+      );
+      expect(ports).toEqual(
+        kind === 'ServiceMonitor' ? ['https:443->https', 'metrics:8081->health'] : ['https:443->https'],
+      );
+    }
+  });
+
+  test('metricsLabels go on the monitoring objects only, and never replace a standard label', () => {
+    const { objects } = synth({
+      metricsServiceMonitor: true,
+      metricsPodMonitor: true,
+      metricsPrometheusRule: true,
+      metricsLabels: { release: 'kube-prometheus-stack', 'app.kubernetes.io/name': 'other' },
+    });
+    for (const o of objects) {
+      const monitoring = o.apiVersion === 'monitoring.coreos.com/v1';
+      expect(o.metadata.labels.release).toBe(monitoring ? 'kube-prometheus-stack' : undefined);
+      expect(o.metadata.labels['app.kubernetes.io/name']).toBe('imds-emulator');
+    }
+  });
+});
+
 describe('ImdsEmulator validation', () => {
   const fails = (props: ImdsEmulatorProps, message: string) => expect(() => synth(props)).toThrow(message);
 

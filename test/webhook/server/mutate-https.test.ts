@@ -153,6 +153,7 @@ describe('POST /mutate over HTTPS', () => {
     expect(metrics).toMatch(/imds_emulator_webhook_reviews_total\{outcome="too-large"\} 1/);
     expect(metrics).toMatch(/imds_emulator_webhook_review_duration_seconds_count\{outcome="mutated"\} [1-9]/);
     expect(metrics).toMatch(/imds_emulator_webhook_certificate_expiration_timestamp_seconds \d{10}/);
+    expect(metrics).toMatch(/^imds_emulator_webhook_ready 1$/m);
     expect(metrics).toMatch(/imds_emulator_webhook_sidecar_mode\{mode="native",source="flag"\} 1/);
   });
 });
