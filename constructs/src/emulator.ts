@@ -202,7 +202,8 @@ function port(prop: string, value: number): number {
 
 /**
  * A complete install of the imds-emulator admission webhook: ServiceAccount, least-privilege RBAC, Deployment,
- * PodDisruptionBudget, Service, MutatingWebhookConfiguration and (in cert-manager mode) Issuer and Certificate.
+ * PodDisruptionBudget, Service, MutatingWebhookConfiguration, (in cert-manager mode) Issuer and Certificate, and
+ * optionally the Prometheus Operator ServiceMonitor, PodMonitor and PrometheusRule.
  *
  * The MutatingWebhookConfiguration is the default child (`ApiObject.of(emulator)`), the escape hatch for fields this
  * construct does not model; the Deployment and the Service are public members for the same purpose.

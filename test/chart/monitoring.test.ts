@@ -48,7 +48,8 @@ async function exported(): Promise<Set<string>> {
   const names = new Set<string>();
   for (const registry of registries) {
     for (const m of await registry.getMetricsAsJSON()) {
-      const series = m.type === 'histogram' ? ['_bucket', '_sum', '_count'].map((s) => m.name + s) : [m.name];
+      const series =
+        String(m.type) === 'histogram' ? ['_bucket', '_sum', '_count'].map((s) => m.name + s) : [m.name];
       for (const s of series) names.add(s);
     }
   }
