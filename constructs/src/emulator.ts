@@ -32,6 +32,7 @@ import { ApiObject, type ApiObjectMetadata, Duration } from 'cdk8s';
 import { type ContainerResources, type ImagePullPolicy, type ISecret, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { CertificateMode, WebhookCertificate } from './certificate';
+import { dashboardConfigMap } from './dashboard';
 import {
   CLASSIC_JOB_PODS_RULE,
   FAILURE_POLICY_RULE,
@@ -174,6 +175,12 @@ export interface ImdsEmulatorProps {
    */
   readonly metricsPrometheusRule?: boolean;
   /**
+   * A Grafana dashboard of the webhook's and the sidecars' metrics, in a ConfigMap `<name>-dashboard` labelled
+   * `grafana_dashboard: "1"` for Grafana's dashboard sidecar (which must search this namespace).
+   * @default false
+   */
+  readonly metricsGrafanaDashboard?: boolean;
+  /**
    * Extra labels of the ServiceMonitor, PodMonitor and PrometheusRule, e.g. the ones your Prometheus selects them by
    * (`release: kube-prometheus-stack`).
    * @default - none
@@ -203,7 +210,7 @@ function port(prop: string, value: number): number {
 /**
  * A complete install of the imds-emulator admission webhook: ServiceAccount, least-privilege RBAC, Deployment,
  * PodDisruptionBudget, Service, MutatingWebhookConfiguration, (in cert-manager mode) Issuer and Certificate, and
- * optionally the Prometheus Operator ServiceMonitor, PodMonitor and PrometheusRule.
+ * optionally the Prometheus Operator ServiceMonitor, PodMonitor and PrometheusRule and a Grafana dashboard.
  *
  * The MutatingWebhookConfiguration is the default child (`ApiObject.of(emulator)`), the escape hatch for fields this
  * construct does not model; the Deployment and the Service are public members for the same purpose.
@@ -269,6 +276,8 @@ export class ImdsEmulator extends Construct {
   public readonly podMonitor?: ApiObject;
   /** The alerts, with `metricsPrometheusRule`. */
   public readonly prometheusRule?: ApiObject;
+  /** The Grafana dashboard's ConfigMap, with `metricsGrafanaDashboard`. */
+  public readonly grafanaDashboard?: k8s.KubeConfigMap;
 
   private readonly labels: { [key: string]: string };
   private readonly annotations?: { [key: string]: string };
@@ -368,6 +377,9 @@ export class ImdsEmulator extends Construct {
     if (props.metricsPodMonitor) this.podMonitor = podMonitor(this, monitoring);
     // The ServiceMonitor's job is the Service's name.
     if (props.metricsPrometheusRule) this.prometheusRule = prometheusRule(this, monitoring, this.name);
+    if (props.metricsGrafanaDashboard) {
+      this.grafanaDashboard = dashboardConfigMap(this, this.meta(`${this.name}-dashboard`));
+    }
     this.node.defaultChild = this.webhookConfiguration;
   }
 

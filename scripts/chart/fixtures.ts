@@ -61,6 +61,7 @@ export const FIXTURES: Record<string, Values> = {
       serviceMonitor: { enabled: true },
       podMonitor: { enabled: true },
       prometheusRule: { enabled: true },
+      grafanaDashboard: { enabled: true },
       additionalLabels: { release: 'kube-prometheus-stack' },
     },
   },

@@ -216,6 +216,7 @@ const OBJECT_CONDITIONS: Record<string, string> = {
   PodDisruptionBudget: 'gt (int .Values.replicaCount) 1',
   PodMonitor: '.Values.metrics.podMonitor.enabled',
   PrometheusRule: '.Values.metrics.prometheusRule.enabled',
+  ConfigMap: '.Values.metrics.grafanaDashboard.enabled',
 };
 /** Renders the ServiceMonitor and the Service's metrics port: a variant of its own (the Service differs). */
 const SERVICE_MONITOR = 'metrics.serviceMonitor.enabled';

@@ -357,9 +357,19 @@ export const VALUES_MODEL: Group = {
             ),
           },
         },
+        grafanaDashboard: {
+          doc: 'A Grafana dashboard.',
+          children: {
+            enabled: leaf(
+              false,
+              'A ConfigMap <fullname>-dashboard labelled grafana_dashboard: "1", for the Grafana dashboard sidecar (it must search the release namespace).',
+              { type: 'boolean' },
+            ),
+          },
+        },
         additionalLabels: block(
           {},
-          'Extra labels of the three objects, e.g. the ones your Prometheus selects them by (release: kube-prometheus-stack).',
+          'Extra labels of the ServiceMonitor, PodMonitor and PrometheusRule, e.g. the ones your Prometheus selects them by (release: kube-prometheus-stack).',
           { ...STRING_MAP, propertyNames: { not: { enum: STANDARD_LABELS } } },
         ),
       },
@@ -489,6 +499,7 @@ export function propsFromValues(v: Values, ctx: RenderContext): ImdsEmulatorProp
     metricsServiceMonitor: get('metrics.serviceMonitor.enabled') as boolean,
     metricsPodMonitor: get('metrics.podMonitor.enabled') as boolean,
     metricsPrometheusRule: get('metrics.prometheusRule.enabled') as boolean,
+    metricsGrafanaDashboard: get('metrics.grafanaDashboard.enabled') as boolean,
     metricsLabels: block('metrics.additionalLabels'),
   };
 }

@@ -193,6 +193,34 @@ describe('alerts', () => {
   });
 });
 
+describe('Grafana dashboard', () => {
+  const dashboard = (objects: Obj[]) => {
+    const configMap = byKind(objects, 'ConfigMap');
+    expect(configMap.metadata.labels.grafana_dashboard).toBe('1');
+    const text: string = configMap.data['imds-emulator.json'];
+    // Helm would read a {{ in the chart's copy as a template action.
+    expect(text).not.toContain('{{');
+    return JSON.parse(text);
+  };
+
+  test('helm template and cdk8s synth render the same dashboard', () => {
+    expect(dashboard(fromHelm)).toEqual(dashboard(fromConstruct));
+  });
+
+  test('every panel query parses and selects only exported metrics', async () => {
+    const known = await exported();
+    const { panels } = dashboard(fromConstruct);
+    const exprs: string[] = panels.flatMap((p: Obj) => p.targets.map((t: Obj) => t.expr));
+    expect(exprs.length).toBeGreaterThanOrEqual(10);
+    const missing = exprs.flatMap((e) =>
+      selectedMetrics(e)
+        .filter((n) => !known.has(n))
+        .map((n) => `${e}: ${n}`),
+    );
+    expect(missing).toEqual([]);
+  });
+});
+
 describe('imds_emulator_webhook_ready', () => {
   test('follows what /readyz reports missing, at each scrape', async () => {
     const missing: string[] = ['no serving certificate loaded yet'];

@@ -549,6 +549,19 @@ describe('ImdsEmulator monitoring (test/chart/monitoring.test.ts checks the obje
     }
   });
 
+  test('metricsGrafanaDashboard: a ConfigMap <name>-dashboard for the Grafana sidecar, as a public member', () => {
+    expect(synth().objects.filter((o) => o.kind === 'ConfigMap')).toEqual([]);
+    const { emulator, objects } = synth({ metricsGrafanaDashboard: true });
+    const configMap = find(objects, 'ConfigMap');
+    expect(emulator.grafanaDashboard?.name).toBe('imds-emulator-dashboard');
+    expect(configMap.metadata).toMatchObject({ name: 'imds-emulator-dashboard', namespace: 'imds-emulator' });
+    expect(configMap.metadata.labels).toMatchObject({
+      grafana_dashboard: '1',
+      'app.kubernetes.io/name': 'imds-emulator',
+    });
+    expect(JSON.parse(configMap.data['imds-emulator.json']).title).toBe('IMDS emulator');
+  });
+
   test('metricsLabels go on the monitoring objects only, and never replace a standard label', () => {
     const { objects } = synth({
       metricsServiceMonitor: true,
