@@ -569,6 +569,7 @@ describe('ImdsEmulator monitoring (test/chart/monitoring.test.ts checks the obje
       metricsPrometheusRule: true,
       metricsLabels: { release: 'kube-prometheus-stack', 'app.kubernetes.io/name': 'other' },
     });
+    expect(objects.filter((o) => o.apiVersion === 'monitoring.coreos.com/v1')).toHaveLength(3);
     for (const o of objects) {
       const monitoring = o.apiVersion === 'monitoring.coreos.com/v1';
       expect(o.metadata.labels.release).toBe(monitoring ? 'kube-prometheus-stack' : undefined);
