@@ -128,6 +128,12 @@ export const SIDECAR_FLAGS = {
     intRule(0, 3600),
     5,
   ),
+  terminationMessagePath: flag(
+    'termination-message-path',
+    "written on exit without credentials: the last failure a human must fix and the fix (the container's terminationMessagePath)",
+    TEXT,
+    '/dev/termination-log',
+  ),
   logLevel,
   waitReady: {
     name: 'wait-ready',

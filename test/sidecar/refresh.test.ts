@@ -167,6 +167,25 @@ describe('credential refresher (fake clock)', () => {
     refresher.stop();
   });
 
+  it('keeps the last failure a human must fix until STS answers again; transient failures do not replace it', async () => {
+    const { state, fetch } = sts();
+    const denied = Object.assign(new Error('Not authorized to perform sts:AssumeRoleWithWebIdentity'), {
+      name: 'AccessDeniedException',
+    });
+    state.failWith = denied;
+    const { refresher } = start(fetch);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(refresher.lastFailure()).toEqual({ code: 'AccessDenied', message: denied.message });
+    state.failWith = Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
+    await jest.advanceTimersByTimeAsync(2 * MINUTE);
+    expect(refresher.lastFailure()?.code).toBe('AccessDenied');
+    state.failWith = undefined;
+    await jest.advanceTimersByTimeAsync(MINUTE);
+    expect(refresher.current()).toBeDefined();
+    expect(refresher.lastFailure()).toBeUndefined();
+    refresher.stop();
+  });
+
   it('refuses credentials STS answers already expired: an STS error with backoff, the held ones kept', async () => {
     const { state, fetch } = sts();
     let expiration: Date | undefined;
