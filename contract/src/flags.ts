@@ -130,7 +130,7 @@ export const SIDECAR_FLAGS = {
   ),
   terminationMessagePath: flag(
     'termination-message-path',
-    "written on exit without credentials: the last failure a human must fix and the fix (the container's terminationMessagePath)",
+    "written on exit without credentials: the last STS failure and its fix (the container's terminationMessagePath)",
     TEXT,
     '/dev/termination-log',
   ),

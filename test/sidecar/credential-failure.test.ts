@@ -70,6 +70,18 @@ describe('credential failures', () => {
     expect(text).not.toContain('\n');
   });
 
+  it('termination message of a transient failure that lasted until the kill: where to look', () => {
+    expect(
+      terminationMessage(
+        { code: 'StsTimeout', message: 'STS did not answer within 10000 ms; call aborted' },
+        POD,
+      ),
+    ).toBe(
+      'StsTimeout: STS did not answer within 10000 ms; call aborted. Fix: retried with backoff without success: check ' +
+        'that the pod reaches the STS endpoint (network policies, egress proxy, DNS) and see kubectl logs <pod> -c imds-emulator',
+    );
+  });
+
   it('termination message: a token in the peer message is redacted and an oversized message is cut, the fix kept', () => {
     const token = serviceAccountJwt();
     const text = terminationMessage(

@@ -9,17 +9,8 @@ import { startMoto } from '../support/moto';
 import { freePort } from '../support/ports';
 import { writeLocalhostTls } from '../support/tls';
 import { startFakeSts } from './fake-sts';
-import { eventually, http, ROLE_ARN, startRelay } from './harness';
+import { ACCESS_DENIED, eventually, http, ROLE_ARN, startRelay } from './harness';
 import { type SidecarProcess, sidecarProcesses } from './process';
-
-const ACCESS_DENIED = {
-  status: 403,
-  headers: { 'content-type': 'text/xml' },
-  body:
-    '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>' +
-    '<Code>AccessDenied</Code><Message>Not authorized to perform sts:AssumeRoleWithWebIdentity</Message></Error>' +
-    '<RequestId>d-1</RequestId></ErrorResponse>',
-};
 
 describe('sidecar termination message (process)', () => {
   const fx = sidecarProcesses();
@@ -34,7 +25,8 @@ describe('sidecar termination message (process)', () => {
     writeFileSync(messageFile, '', { mode: 0o666 });
     const healthPort = await freePort();
     // Set by variable, not flag: the sidecar without this feature ignores it and still runs (and fails the test).
-    const proc = fx.run(['--role-arn', ROLE_ARN, '--token-file', fx.dir.tokenFile, '--drain-seconds', '0'], {
+    // The default drain (5 s): a sidecar without credentials skips it.
+    const proc = fx.run(['--role-arn', ROLE_ARN, '--token-file', fx.dir.tokenFile], {
       IMDS_EMULATOR_PORT: String(await freePort()),
       IMDS_EMULATOR_HEALTH_PORT: String(healthPort),
       IMDS_EMULATOR_STS_ENDPOINT: stsEndpoint,
@@ -77,6 +69,7 @@ describe('sidecar termination message (process)', () => {
     // From the token's claims (test/support/jwt.ts).
     expect(message).toContain('oidc.test.invalid/cluster:aud = sts.amazonaws.com');
     expectNoToken(message, token);
+    expect(proc.logs().find((l) => l.msg === 'draining before exit')).toMatchObject({ drainSeconds: 0 });
     expect(proc.logs().find((l) => l.msg === 'stopped')).toMatchObject({ exitCode: 1 });
   });
 
@@ -111,6 +104,18 @@ describe('sidecar termination message (process)', () => {
     expectNoToken(message, token);
   });
 
+  it('an STS that keeps failing with a transient error: exits 1 with that error and where to look', async () => {
+    const sts = await startFakeSts((res) => res.writeHead(503, { 'content-type': 'text/plain' }).end('down'));
+    stops.push(() => sts.stop());
+    const { proc, messageFile } = await sidecar(sts.endpoint);
+    await eventually(() => proc.logs().some((l) => l.level === 'warn' && typeof l.code === 'string'));
+    const { code, message } = await kill(proc, messageFile);
+    expect(code).toBe(1);
+    expect(message).toMatch(
+      /^\w+: .*\. Fix: retried with backoff without success: check that the pod reaches the STS endpoint/,
+    );
+  });
+
   it('credentials held: exits 0 and writes nothing, as before', async () => {
     const moto = await startMoto();
     stops.push(() => moto.stop());
@@ -121,6 +126,7 @@ describe('sidecar termination message (process)', () => {
     const { code, message } = await kill(proc, messageFile);
     expect(code).toBe(0);
     expect(message).toBe('');
+    expect(proc.logs().find((l) => l.msg === 'draining before exit')).toMatchObject({ drainSeconds: 5 });
   });
 
   it('a termination-message path that cannot be written: a warning, still exit 1', async () => {

@@ -1,6 +1,7 @@
 /**
  * Credential failures a human must fix (retrying does not help), each with the fix in words, and the one-line
- * termination message the kubelet shows in `kubectl describe pod` when the sidecar exits without credentials.
+ * termination message the kubelet shows in `kubectl describe pod` when the sidecar exits without credentials (for a
+ * transient failure that lasted that long too).
  * Pure: the caller supplies the pod's context and the token's claims.
  */
 import type { RoleArn } from '@imds-emulator/contract';
@@ -17,7 +18,7 @@ export interface FixContext {
   readonly audience?: string;
 }
 
-/** The last human-fixable failure: its code (STS error or Node TLS/IO code) and the error's message. */
+/** A failed STS call: its code (STS error or Node TLS/IO code) and the error's message. */
 export interface CredentialFailure {
   readonly code: string;
   readonly message: string;
@@ -77,8 +78,8 @@ const FIXES: Record<string, (c: FixContext) => string> = {
   ValidationError: () =>
     '--role-arn or --session-duration was refused: the duration must not exceed the role MaxSessionDuration',
   TokenFileUnreadable: (c) =>
-    `mount the projected service-account token at ${c.tokenFile ?? '--token-file'} (the webhook does this for pods it ` +
-    'mutated: check that the pod has the injected annotation and the imds-emulator-token volume)',
+    `mount the projected service-account token at ${c.tokenFile ?? 'the path'} given by --token-file (the webhook ` +
+    'does this for pods it mutated: check that the pod has the injected annotation and the imds-emulator-token volume)',
   DEPTH_ZERO_SELF_SIGNED_CERT: untrustedCertificate,
   SELF_SIGNED_CERT_IN_CHAIN: untrustedCertificate,
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: untrustedCertificate,
@@ -107,9 +108,14 @@ function capBytes(text: string, maxBytes: number): string {
   return cut + ellipsis;
 }
 
+/** What a transient failure (network, throttling, 5xx, timeouts) needs when it lasts until the sidecar is killed. */
+const TRANSIENT_FIX =
+  'retried with backoff without success: check that the pod reaches the STS endpoint (network policies, egress ' +
+  'proxy, DNS) and see kubectl logs <pod> -c imds-emulator';
+
 /** `<code>: <message>. Fix: <fix>` on one line, at most MAX_TERMINATION_MESSAGE_BYTES of UTF-8. */
 export function terminationMessage(failure: CredentialFailure, context: FixContext): string {
-  const fix = fixFor(failure.code, context) ?? 'see the sidecar log';
+  const fix = fixFor(failure.code, context) ?? TRANSIENT_FIX;
   const message = failure.message.replace(JWT, '<token redacted>').replace(/\s+/g, ' ').trim();
   const line = `${failure.code}: ${capBytes(message, MAX_ERROR_MESSAGE_BYTES).replace(/\.$/, '')}. Fix: ${fix}`;
   return capBytes(line, MAX_TERMINATION_MESSAGE_BYTES);

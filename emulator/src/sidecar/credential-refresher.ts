@@ -73,6 +73,7 @@ export class CredentialRefresher {
   private failures = 0;
   private lastErrorCode: string | undefined;
   private lastFixable: CredentialFailure | undefined;
+  private lastTransient: CredentialFailure | undefined;
   private stopped = false;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -103,9 +104,12 @@ export class CredentialRefresher {
     return this.inflight;
   }
 
-  /** The last failure that needs a human fix, until STS answers credentials again. */
+  /**
+   * Since STS last answered credentials: the last failure that needs a human fix, else the last transient one (a
+   * throttle or timeout after an AccessDenied does not hide the AccessDenied).
+   */
   lastFailure(): CredentialFailure | undefined {
-    return this.lastFixable;
+    return this.lastFixable ?? this.lastTransient;
   }
 
   stop(): void {
@@ -135,6 +139,7 @@ export class CredentialRefresher {
       this.failures = 0;
       this.lastErrorCode = undefined;
       this.lastFixable = undefined;
+      this.lastTransient = undefined;
       const delay = renewDelay(obtainedAt, obtainedAt, this.held.expiresAt, this.random());
       log.info(
         { expiration: creds.expiration.toISOString(), renewInSeconds: Math.round(delay / 1000) },
@@ -149,6 +154,7 @@ export class CredentialRefresher {
       const fix = fixFor(code, this.options.fixContext ?? {});
       const error = err instanceof Error ? err.message : String(err);
       if (fix !== undefined) this.lastFixable = { code, message: error };
+      else this.lastTransient = { code, message: error };
       const held = this.current();
       const delay = retryDelay(
         this.failures,

@@ -25,7 +25,7 @@ export interface RunningSidecar {
   readonly ready: Promise<void>;
   /** What the failure's fix can name: the role and the pod. */
   readonly fixContext: FixContext;
-  /** The last failure a human must fix, while no valid credentials are held; otherwise undefined. */
+  /** While no valid credentials are held: the failure to report (CredentialRefresher.lastFailure); else undefined. */
   failure(): CredentialFailure | undefined;
   /** Calls STS now (sharing a call already running); the background schedule continues from its result. */
   refresh(): Promise<void>;
