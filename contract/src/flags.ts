@@ -128,6 +128,12 @@ export const SIDECAR_FLAGS = {
     intRule(0, 3600),
     5,
   ),
+  terminationMessagePath: flag(
+    'termination-message-path',
+    "written on exit without credentials: the last STS failure and its fix (the container's terminationMessagePath)",
+    TEXT,
+    '/dev/termination-log',
+  ),
   logLevel,
   waitReady: {
     name: 'wait-ready',

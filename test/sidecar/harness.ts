@@ -215,6 +215,16 @@ export const THROTTLED: Intercepted = {
     '<Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>t-1</RequestId></ErrorResponse>',
 };
 
+/** STS's answer when the role's trust policy does not allow this token, as AWS sends it. */
+export const ACCESS_DENIED: Intercepted = {
+  status: 403,
+  headers: { 'content-type': 'text/xml' },
+  body:
+    '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>' +
+    '<Code>AccessDenied</Code><Message>Not authorized to perform sts:AssumeRoleWithWebIdentity</Message></Error>' +
+    '<RequestId>d-1</RequestId></ErrorResponse>',
+};
+
 /** The sum of the Prometheus samples of `name` whose labels include `labels`, from the sidecar's /metrics. */
 export async function metric(
   health: string,

@@ -167,6 +167,31 @@ describe('credential refresher (fake clock)', () => {
     refresher.stop();
   });
 
+  it('keeps the last failure until STS answers again, one a human must fix over a transient one', async () => {
+    const { state, fetch } = sts();
+    state.failWith = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    const { refresher } = start(fetch);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(refresher.lastFailure()).toEqual({
+      code: 'ECONNREFUSED',
+      message: 'connect ECONNREFUSED 127.0.0.1:1',
+    });
+    const denied = Object.assign(new Error('Not authorized to perform sts:AssumeRoleWithWebIdentity'), {
+      name: 'AccessDeniedException',
+    });
+    state.failWith = denied;
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(refresher.lastFailure()).toEqual({ code: 'AccessDenied', message: denied.message });
+    state.failWith = Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
+    await jest.advanceTimersByTimeAsync(2 * MINUTE);
+    expect(refresher.lastFailure()?.code).toBe('AccessDenied');
+    state.failWith = undefined;
+    await jest.advanceTimersByTimeAsync(MINUTE);
+    expect(refresher.current()).toBeDefined();
+    expect(refresher.lastFailure()).toBeUndefined();
+    refresher.stop();
+  });
+
   it('refuses credentials STS answers already expired: an STS error with backoff, the held ones kept', async () => {
     const { state, fetch } = sts();
     let expiration: Date | undefined;

@@ -4,6 +4,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { type RunningMoto, startMoto } from '../support/moto';
 import { freePort } from '../support/ports';
 import {
+  ACCESS_DENIED,
   CREDS_PATH,
   eventually,
   http,
@@ -16,15 +17,6 @@ import {
   THROTTLED,
   webIdentityToken,
 } from './harness';
-
-const ACCESS_DENIED = {
-  status: 403,
-  headers: { 'content-type': 'text/xml' },
-  body:
-    '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>' +
-    '<Code>AccessDenied</Code><Message>Not authorized to perform sts:AssumeRoleWithWebIdentity</Message></Error>' +
-    '<RequestId>d-1</RequestId></ErrorResponse>',
-};
 
 describe('sidecar with a real STS (moto)', () => {
   const fx = perTestFixtures();

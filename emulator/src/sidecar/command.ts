@@ -6,6 +6,7 @@ import { flagError, parseFlags, type RawFlags, withFlags } from '../common/flags
 import { createLogger } from '../common/logger';
 import { onShutdown } from '../common/shutdown';
 import { parseSidecarConfig } from './config';
+import { writeTerminationMessage } from './termination-message';
 import { waitReady } from './wait-ready';
 
 function checkTokenFile(path: string): void {
@@ -36,22 +37,36 @@ async function run(raw: RawFlags): Promise<void> {
   // Loaded only here: `--wait-ready` (a postStart hook) and the other commands do without the STS client and servers.
   const { startSidecar } = await import('./sidecar');
   const sidecar = await startSidecar(config, { log });
+  // Stopping without credentials after a failed STS call is a failure: exit 1 with the failure and its fix where
+  // `kubectl describe pod` shows it (the startup probe's kill otherwise reads as `Completed`, exit 0). A healthy stop
+  // stays exit 0.
+  const exitCode = (): number => {
+    const failure = sidecar.failure();
+    if (failure === undefined) return 0;
+    writeTerminationMessage(config.terminationMessagePath, failure, sidecar.fixContext, log);
+    return 1;
+  };
   onShutdown(log, (signal) => {
-    // The app in the same pod may still need credentials while it shuts down: keep answering for a while.
-    log.info({ signal, drainSeconds: config.drainSeconds }, 'draining before exit');
+    // The app in the same pod may still need credentials while it shuts down: keep answering for a while. Without
+    // credentials after a failure there is nothing to answer, and exiting at once writes the termination message
+    // before a short grace period can end in SIGKILL.
+    const drainSeconds = sidecar.failure() === undefined ? config.drainSeconds : 0;
+    log.info({ signal, drainSeconds }, 'draining before exit');
     sidecar.drain();
     setTimeout(() => {
       sidecar.stop().then(
         () => {
-          log.info('stopped');
-          process.exit(0);
+          const code = exitCode();
+          log.info({ exitCode: code }, 'stopped');
+          process.exit(code);
         },
         (err: Error) => {
           log.error({ error: err.message }, 'stopping failed');
+          exitCode();
           process.exit(1);
         },
       );
-    }, config.drainSeconds * 1000);
+    }, drainSeconds * 1000);
   });
 }
 

@@ -29,6 +29,8 @@ export interface SidecarConfig {
   readonly podName?: string;
   readonly serviceAccount?: string;
   readonly drainSeconds: number;
+  /** Where the credential failure is written on exit without credentials (the kubelet shows it). */
+  readonly terminationMessagePath: string;
   readonly logLevel: string;
 }
 

@@ -4,6 +4,7 @@
  * until they really expire, never after.
  */
 import type { Logger } from '../common/logger';
+import { type CredentialFailure, type FixContext, fixFor } from './credential-failure';
 import { renderCredentials, type ServedCredentials } from './credentials-document';
 import {
   DEFAULT_RETRY,
@@ -13,36 +14,6 @@ import {
   unusableExpiration,
 } from './refresh-policy';
 import type { FetchCredentials } from './sts';
-
-const UNTRUSTED_STS_CERTIFICATE =
-  "the --sts-endpoint's TLS certificate is not trusted: give the sidecar the CA that issued it in the " +
-  'NODE_EXTRA_CA_CERTS environment variable (a PEM file), or fix the endpoint certificate';
-
-/** Errors that retrying cannot fix, with what a human should check. Keyed by STS or Node TLS error code. */
-const HUMAN_FIXES: Record<string, string> = {
-  InvalidIdentityToken:
-    "STS rejected the service-account token: register the cluster's OIDC issuer as an IAM identity provider in the " +
-    "role's account, with the token's audience (webhook --token-audience) as client ID",
-  IDPRejectedClaim:
-    "the identity provider rejected the token's claims: check the audience and subject conditions in the role's trust policy",
-  AccessDenied:
-    "the role's trust policy must allow sts:AssumeRoleWithWebIdentity for the cluster's OIDC provider and the subject " +
-    'system:serviceaccount:<namespace>:<service-account> of this pod',
-  ExpiredToken:
-    'the projected service-account token has expired: check that the kubelet refreshes the token volume',
-  RegionDisabled:
-    'STS is not activated in --region for this account: activate it in IAM or choose another region',
-  ValidationError:
-    '--role-arn or --session-duration was refused: the duration must not exceed the role MaxSessionDuration',
-  TokenFileUnreadable:
-    'mount the projected service-account token at --token-file (the webhook does this for you)',
-  DEPTH_ZERO_SELF_SIGNED_CERT: UNTRUSTED_STS_CERTIFICATE,
-  SELF_SIGNED_CERT_IN_CHAIN: UNTRUSTED_STS_CERTIFICATE,
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: UNTRUSTED_STS_CERTIFICATE,
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: UNTRUSTED_STS_CERTIFICATE,
-  ERR_TLS_CERT_ALTNAME_INVALID:
-    "the --sts-endpoint's TLS certificate does not name its host: use the host name that the certificate is for",
-};
 
 export interface RefresherMetrics {
   stsCall(): void;
@@ -76,6 +47,8 @@ export interface RefresherOptions {
   readonly metrics?: RefresherMetrics;
   /** Default: Node's timers (with `now` they make a fake clock). */
   readonly timers?: RefresherTimers;
+  /** What the logged fixes name (role, pod); placeholders without. */
+  readonly fixContext?: FixContext;
 }
 
 /**
@@ -99,6 +72,8 @@ export class CredentialRefresher {
   private timer: unknown;
   private failures = 0;
   private lastErrorCode: string | undefined;
+  private lastFixable: CredentialFailure | undefined;
+  private lastTransient: CredentialFailure | undefined;
   private stopped = false;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -129,6 +104,14 @@ export class CredentialRefresher {
     return this.inflight;
   }
 
+  /**
+   * Since STS last answered credentials: the last failure that needs a human fix, else the last transient one (a
+   * throttle or timeout after an AccessDenied does not hide the AccessDenied).
+   */
+  lastFailure(): CredentialFailure | undefined {
+    return this.lastFixable ?? this.lastTransient;
+  }
+
   stop(): void {
     this.stopped = true;
     this.timers.clear(this.timer);
@@ -155,6 +138,8 @@ export class CredentialRefresher {
         log.info({ after: this.lastErrorCode, failures: this.failures }, 'STS answers again');
       this.failures = 0;
       this.lastErrorCode = undefined;
+      this.lastFixable = undefined;
+      this.lastTransient = undefined;
       const delay = renewDelay(obtainedAt, obtainedAt, this.held.expiresAt, this.random());
       log.info(
         { expiration: creds.expiration.toISOString(), renewInSeconds: Math.round(delay / 1000) },
@@ -166,7 +151,10 @@ export class CredentialRefresher {
       this.failures++;
       const code = errorCode(err);
       metrics?.stsError(code);
-      const fix = HUMAN_FIXES[code];
+      const fix = fixFor(code, this.options.fixContext ?? {});
+      const error = err instanceof Error ? err.message : String(err);
+      if (fix !== undefined) this.lastFixable = { code, message: error };
+      else this.lastTransient = { code, message: error };
       const held = this.current();
       const delay = retryDelay(
         this.failures,
@@ -177,7 +165,7 @@ export class CredentialRefresher {
       );
       const context = {
         code,
-        error: err instanceof Error ? err.message : String(err),
+        error,
         retryInSeconds: Math.round(delay / 1000),
         heldCredentialsExpire: held ? new Date(held.expiresAt).toISOString() : null,
       };

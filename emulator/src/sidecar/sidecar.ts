@@ -8,6 +8,7 @@ import {
   type ShedReason,
   throttledShedLog,
 } from './connections';
+import type { CredentialFailure, FixContext } from './credential-failure';
 import { CredentialRefresher } from './credential-refresher';
 import { regionAnswers, zoneInRegion } from './identity-document';
 import { createImdsRouter } from './imds-router';
@@ -22,6 +23,10 @@ export interface RunningSidecar {
   readonly healthPort: number;
   /** Resolves once credentials are held (and /readyz answers 200). */
   readonly ready: Promise<void>;
+  /** What the failure's fix can name: the role and the pod. */
+  readonly fixContext: FixContext;
+  /** While no valid credentials are held: the failure to report (CredentialRefresher.lastFailure); else undefined. */
+  failure(): CredentialFailure | undefined;
   /** Calls STS now (sharing a call already running); the background schedule continues from its result. */
   refresh(): Promise<void>;
   /** Starts the drain: /readyz answers 503 from now on while IMDS keeps serving. */
@@ -78,8 +83,15 @@ export async function startSidecar(
     () => held.current()?.expiresAt,
     () => guard.size,
   );
+  const fixContext: FixContext = {
+    role: config.role,
+    tokenFile: config.tokenFile,
+    namespace: config.podNamespace,
+    serviceAccount: config.serviceAccount,
+  };
   const held = new CredentialRefresher({
     fetch: sts.fetch,
+    fixContext,
     accountId: config.role.accountId,
     log,
     metrics,
@@ -140,6 +152,8 @@ export async function startSidecar(
     imdsPort: imds.port,
     healthPort: health.port,
     ready: held.ready,
+    fixContext,
+    failure: () => (held.current() ? undefined : held.lastFailure()),
     refresh: () => held.refresh(),
     drain: () => {
       draining = true;

@@ -27,6 +27,16 @@ const SECCOMP = { type: 'RuntimeDefault' };
 const NO_API_TOKEN_MOUNT = { name: NO_API_TOKEN_VOLUME, mountPath: API_TOKEN_MOUNT_PATH, readOnly: true };
 
 /**
+ * What `kubectl describe pod` shows when an injected container fails. The sidecar writes its credential failure and
+ * fix to the file on exit; when a container exits non-zero with the file empty (a start-up error, the init step's
+ * iptables failure), the kubelet shows the tail of its log instead.
+ */
+const TERMINATION_MESSAGE = {
+  terminationMessagePath: SIDECAR_FLAGS.terminationMessagePath.default,
+  terminationMessagePolicy: 'FallbackToLogsOnError',
+};
+
+/**
  * The sidecar's runtime settings, as environment variables of its container; the bench starts the sidecar with the
  * same ones (BENCHMARKS.md has the memory measured with and without each).
  */
@@ -65,6 +75,7 @@ export function initContainer(settings: InjectionSettings, ports: EmulatorPorts)
       limits: { cpu: '1', memory: '128Mi' },
     },
     volumeMounts: [{ name: INIT_RUN_VOLUME, mountPath: '/run' }, NO_API_TOKEN_MOUNT],
+    ...TERMINATION_MESSAGE,
   };
 }
 
@@ -172,6 +183,7 @@ export function sidecarContainer(
     startupProbe: probe('/readyz', ports.health, 1, 120),
     readinessProbe: probe('/readyz', ports.health, 5, 3),
     livenessProbe: probe('/healthz', ports.health, 10, 3),
+    ...TERMINATION_MESSAGE,
     ...(mode === 'native'
       ? { restartPolicy: 'Always' }
       : {
