@@ -120,6 +120,7 @@ export function chartFiles(): Map<string, string> {
     ['README.md', readme()],
     ['templates/_helpers.tpl', readFileSync(join(STATIC, '_helpers.tpl'), 'utf8')],
     ['templates/NOTES.txt', readFileSync(join(STATIC, 'NOTES.txt'), 'utf8')],
+    ['templates/_self-check.tpl', readFileSync(join(STATIC, '_self-check.tpl'), 'utf8')],
   ]);
   for (const [name, text] of renderTemplates()) files.set(`templates/${name}`, text);
   for (const [name, values] of Object.entries(FIXTURES)) {
