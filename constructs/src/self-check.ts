@@ -56,15 +56,19 @@ export interface ImdsEmulatorSelfCheckProps {
 }
 
 const CHECK_CONTAINER = 'check';
-/** The longest the pod may run: with a classic sidecar (which never exits) it would otherwise run for ever. */
-const DEADLINE_SECONDS = 300;
+/**
+ * The longest the pod may run, so it ends Failed rather than hangs: a classic sidecar never exits, and a native one
+ * that gets no credentials holds the check back (its startup probe allows 120 s per try). Under `helm test`'s default
+ * 5-minute timeout, so Helm sees the failure.
+ */
+const DEADLINE_SECONDS = 240;
 
 /**
  * A Pod that opts itself in to the imds-emulator, as any workload does, and runs `imds-emulator check` in it: exit 0
  * (pod Succeeded) only when the redirect, IMDSv2 and v1, the role, the credentials and their expiry (and with
  * `stsEndpoint` a real STS call) all pass; its log has one line per check with the fix for each failure. The Helm
  * chart ships it as its `helm test` hook. It needs native sidecars (Kubernetes 1.29+): a classic sidecar keeps the
- * pod running until its deadline.
+ * pod running until its 240 s deadline.
  *
  * The Pod is the default child (`ApiObject.of(check)`) and the public member `pod`.
  */

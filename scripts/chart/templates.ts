@@ -160,10 +160,19 @@ const MARKERS: Marker[] = [
     value: '124Mi',
     expr: '.Values.sidecar.resources.limits.memory',
   },
-  { path: 'test.roleArn', value: 'arn:aws:iam::999999999999:role/zztestrolezz', expr: '.Values.test.roleArn' },
+  {
+    path: 'test.roleArn',
+    value: 'arn:aws:iam::999999999999:role/zztestrolezz',
+    expr: '.Values.test.roleArn',
+  },
   { path: 'test.namespace', value: 'zztestnszz', expr: '.Values.test.namespace' },
   { path: 'test.serviceAccountName', value: 'zztestsazz', expr: '.Values.test.serviceAccountName' },
-  { path: 'test.stsEndpoint', value: 'https://zzteststszz', optional: true, expr: '.Values.test.stsEndpoint' },
+  {
+    path: 'test.stsEndpoint',
+    value: 'https://zzteststszz',
+    optional: true,
+    expr: '.Values.test.stsEndpoint',
+  },
 ];
 
 const BLOCKS: BlockMarker[] = [

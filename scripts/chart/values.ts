@@ -328,7 +328,7 @@ export const VALUES_MODEL: Group = {
       },
     },
     test: {
-      doc: '`helm test`: a pod that opts itself in like any workload and runs `imds-emulator check` (docs/chart.md).',
+      doc: '`helm test`: a pod that opts itself in like any workload and runs `imds-emulator check` (README: Self-check).',
       children: {
         enabled: leaf(false, 'Ship the test pod (needs roleArn; native sidecars, Kubernetes 1.29+).', {
           type: 'boolean',
@@ -342,7 +342,11 @@ export const VALUES_MODEL: Group = {
           'default',
           'Namespace of the test pod: one the webhook serves (not the release namespace, kube-system or webhook.excludedNamespaces).',
         ),
-        serviceAccountName: str(DNS1123_SUBDOMAIN, 'default', 'Service account of the test pod (must exist).'),
+        serviceAccountName: str(
+          DNS1123_SUBDOMAIN,
+          'default',
+          'Service account of the test pod (must exist).',
+        ),
         stsEndpoint: optional(
           HTTP_URL,
           'STS endpoint URL: the test also signs sts:GetCallerIdentity with the served credentials. Empty: no STS call.',
