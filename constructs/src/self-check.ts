@@ -17,6 +17,7 @@ import { ImagePullPolicy, type ISecret, type IServiceAccount, k8s } from 'cdk8s-
 import { Construct } from 'constructs';
 import { HTTP_TOKENS_RULE, IMAGE_PULL_POLICY_RULE } from './enum-rules';
 import type { HttpTokens } from './enums';
+import { restrictedContainer } from './security';
 import { check } from './validate';
 
 /** Props of {@link ImdsEmulatorSelfCheck}. */
@@ -127,13 +128,7 @@ export class ImdsEmulatorSelfCheck extends Construct {
               requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('64Mi') },
               limits: { cpu: k8s.Quantity.fromString('500m'), memory: k8s.Quantity.fromString('128Mi') },
             },
-            securityContext: {
-              allowPrivilegeEscalation: false,
-              capabilities: { drop: ['ALL'] },
-              privileged: false,
-              readOnlyRootFilesystem: true,
-              runAsNonRoot: true,
-            },
+            securityContext: restrictedContainer(),
           },
         ],
       },

@@ -15,6 +15,7 @@ import {
 } from '@imds-emulator/contract';
 import * as yaml from 'yaml';
 import { HOOK_ANNOTATIONS } from '../../scripts/chart/self-check';
+import { restrictedViolations } from '../support/pod-security';
 import { container, type Json, run } from '../webhook/admission/support';
 import { CHART, cleanup, HELMS, type HelmName, helm, helmTemplate, type Obj, ROOT } from './support';
 
@@ -77,18 +78,15 @@ describe.each(HELM_NAMES)('%s', (h) => {
       imagePullSecrets: [{ name: 'regcred' }],
     });
     const [pod] = testPods(objects);
+    const [check] = pod.spec.containers;
     expect(pod.metadata.name).toBe('platform-r-imds-emulator-self-check');
     expect(pod.spec.imagePullSecrets).toEqual([{ name: 'regcred' }]);
-    expect(pod.spec.containers[0]).toMatchObject({
-      image: 'registry.example.com/imds:1.2.3',
-      imagePullPolicy: 'Always',
-      args: [
-        'check',
-        '--http-tokens=required',
-        '--region=eu-west-1',
-        '--sts=https://sts.eu-west-1.amazonaws.com',
-      ],
-    });
+    expect([check.image, check.imagePullPolicy]).toEqual(['registry.example.com/imds:1.2.3', 'Always']);
+    expect(check.args.slice(1)).toEqual([
+      `--${CHECK_FLAGS.httpTokens.name}=required`,
+      `--${CHECK_FLAGS.region.name}=eu-west-1`,
+      `--${CHECK_FLAGS.sts.name}=https://sts.eu-west-1.amazonaws.com`,
+    ]);
   });
 
   test.each<[string, Json, string]>([
@@ -132,28 +130,6 @@ describe.each(HELM_NAMES)('%s', (h) => {
     expect(await refusal(h, { test: { ...ENABLED.test, roleArn } })).toBe('');
   });
 });
-
-/** The Pod Security "restricted" rules a pod's own spec can break (kubernetes.io/docs/concepts/security/pod-security-standards). */
-function restrictedViolations(pod: Json): string[] {
-  const spec = pod.spec;
-  const problems: string[] = [];
-  if (spec.hostNetwork || spec.hostPID || spec.hostIPC) problems.push('host namespaces');
-  if ((spec.volumes ?? []).some((v: Json) => v.hostPath)) problems.push('hostPath volume');
-  const seccomp = (c: Json) =>
-    c.securityContext?.seccompProfile?.type ?? spec.securityContext?.seccompProfile?.type;
-  const nonRoot = (c: Json) => c.securityContext?.runAsNonRoot ?? spec.securityContext?.runAsNonRoot;
-  for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
-    const sc = c.securityContext ?? {};
-    if (sc.privileged) problems.push(`${c.name}: privileged`);
-    if (sc.allowPrivilegeEscalation !== false) problems.push(`${c.name}: allowPrivilegeEscalation`);
-    if (!(sc.capabilities?.drop ?? []).includes('ALL')) problems.push(`${c.name}: capabilities not dropped`);
-    const added = (sc.capabilities?.add ?? []).filter((cap: string) => cap !== 'NET_BIND_SERVICE');
-    if (added.length > 0) problems.push(`${c.name}: adds ${added.join(',')}`);
-    if (nonRoot(c) !== true || sc.runAsUser === 0) problems.push(`${c.name}: may run as root`);
-    if (!['RuntimeDefault', 'Localhost'].includes(seccomp(c))) problems.push(`${c.name}: seccomp`);
-  }
-  return problems;
-}
 
 describe('Helm treats it as a test hook', () => {
   test('install lists it under HOOKS, not in the manifest, and NOTES.txt says how to run it', async () => {
