@@ -4,13 +4,10 @@
  * init step's redirect takes 169.254.169.254 to the sidecar (the podman e2e covers that), here the test points the
  * check at it. So the rendered flags are the ones the check accepts, and they decide its verdict.
  */
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
+import { runCli as run } from '../check/process';
 import { ROLE_ARN, startTestSidecar, type TempDir, type TestSidecar, tempDir } from '../sidecar/harness';
 import { type RunningMoto, startMoto } from '../support/moto';
 import { cleanup, helmTemplate, type Obj } from './support';
-
-const BIN = resolve(__dirname, '../../emulator/bin/imds-emulator.js');
 
 /** The rendered test pod's container args for these sidecar defaults. */
 async function renderedArgs(stsEndpoint: string, httpTokens: string): Promise<string[]> {
@@ -20,17 +17,6 @@ async function renderedArgs(stsEndpoint: string, httpTokens: string): Promise<st
   });
   const pod = objects.find((o: Obj) => o.metadata?.annotations?.['helm.sh/hook'] === 'test');
   return pod.spec.containers[0].args;
-}
-
-function run(args: string[]): Promise<{ code: number; stdout: string }> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env))
-    if (!key.startsWith('AWS_') && !key.startsWith('IMDS_EMULATOR_')) env[key] = value;
-  return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { env, timeout: 60_000 }, (err, stdout) =>
-      done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout }),
-    );
-  });
 }
 
 describe('the helm test pod command against a real sidecar and STS', () => {
