@@ -44,6 +44,7 @@ import {
 import type { ClassicJobPods, FailurePolicy, HttpTokens, LogLevel, SidecarMode } from './enums';
 import { podMonitor, prometheusRule, serviceMonitor } from './monitoring';
 import { resolveResources } from './quantity';
+import { restrictedContainer } from './security';
 import { type StsCaBundle, StsCaBundleSource } from './sts-ca-bundle';
 import { check } from './validate';
 
@@ -601,13 +602,7 @@ export class ImdsEmulator extends Construct {
                 livenessProbe: probe('/healthz', 10),
                 readinessProbe: probe('/readyz', 5),
                 resources: kubeResources(resources),
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  capabilities: { drop: ['ALL'] },
-                  privileged: false,
-                  readOnlyRootFilesystem: true,
-                  runAsNonRoot: true,
-                },
+                securityContext: restrictedContainer(),
                 volumeMounts: tls ? [{ name: 'tls', mountPath: TLS_DIR, readOnly: true }] : undefined,
               },
             ],

@@ -12,6 +12,8 @@ export interface JsonSchema {
   readonly maxLength?: number;
   readonly minimum?: number;
   readonly maximum?: number;
+  /** Further conditions, when one pattern cannot say everything (Go's RE2 has no look-ahead). */
+  readonly allOf?: readonly JsonSchema[];
 }
 
 export interface Rule<T> {

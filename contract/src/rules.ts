@@ -2,7 +2,13 @@
  * Every validation rule of the project, each defined once (see DEVELOPERS.md "Contract"). Patterns are written in the
  * regular-expression syntax JavaScript and Go's RE2 (Helm's JSON Schema) share: no look-around, no back-references.
  */
-import { parseRoleArn, type RoleArn } from './aws';
+import {
+  MAX_ROLE_ARN_LENGTH,
+  parseRoleArn,
+  ROLE_ARN_PATTERN,
+  ROLE_PATH_LENGTH_PATTERN,
+  type RoleArn,
+} from './aws';
 import { enumRule, intRule, patternRule, type Rule, type RuleValue } from './rule';
 
 /** AWS region names of every partition: `us-east-1`, `us-gov-west-1`, `cn-north-1`, `us-isob-east-1`, `eusc-de-east-1`. */
@@ -26,6 +32,12 @@ export const ROLE_ARN: Rule<RoleArn> & { accepts(value: string): boolean } = {
     'an IAM role ARN arn:<partition>:iam::<12-digit account>:role/<optional/path/>name, such as "arn:aws:iam::123456789012:role/my-app"',
   parse: parseRoleArn,
   accepts: (value) => parseRoleArn(value) !== undefined,
+  schema: {
+    type: 'string',
+    maxLength: MAX_ROLE_ARN_LENGTH,
+    pattern: ROLE_ARN_PATTERN,
+    allOf: [{ type: 'string', pattern: ROLE_PATH_LENGTH_PATTERN }],
+  },
 };
 
 /**

@@ -5,6 +5,7 @@ import { ENABLED_LABEL, ENABLED_VALUE, ROLE_ARN_ANNOTATION } from '@imds-emulato
 import * as yaml from 'yaml';
 import { releaseVersion } from '../release/version';
 import { FIXTURES } from './fixtures';
+import { selfCheckReadme } from './self-check';
 import { renderTemplates } from './templates';
 import { CHART_NAME, type Group, isGroup, type Leaf, VALUES_MODEL } from './values';
 
@@ -99,6 +100,7 @@ function readme(): string {
     'MutatingWebhookConfiguration, ClusterRole and ClusterRoleBinding) are `<namespace>-<fullname>`, so releases in',
     'different namespaces never collide. `values.schema.json` rejects unknown keys and invalid values.',
     '',
+    ...selfCheckReadme(),
     '## Values',
     '',
     '| key | type | default | description |',
@@ -120,6 +122,7 @@ export function chartFiles(): Map<string, string> {
     ['README.md', readme()],
     ['templates/_helpers.tpl', readFileSync(join(STATIC, '_helpers.tpl'), 'utf8')],
     ['templates/NOTES.txt', readFileSync(join(STATIC, 'NOTES.txt'), 'utf8')],
+    ['templates/_self-check.tpl', readFileSync(join(STATIC, '_self-check.tpl'), 'utf8')],
   ]);
   for (const [name, text] of renderTemplates()) files.set(`templates/${name}`, text);
   for (const [name, values] of Object.entries(FIXTURES)) {

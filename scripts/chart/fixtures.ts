@@ -91,6 +91,17 @@ export const FIXTURES: Record<string, Values> = {
     podLabels: { team: 'platform' },
     serviceAccount: { annotations: { 'example.com/owner': 'platform' } },
   },
+  'self-check': {
+    test: {
+      enabled: true,
+      roleArn: 'arn:aws:iam::123456789012:role/platform/imds-emulator-self-check',
+      namespace: 'apps',
+      serviceAccountName: 'imds-check',
+      stsEndpoint: 'https://sts.eu-west-1.amazonaws.com',
+    },
+    sidecar: { region: 'eu-west-1', httpTokens: 'required' },
+    imagePullSecrets: [{ name: 'regcred' }],
+  },
   'webhook-settings': {
     logLevel: 'debug',
     namespacePolicy: { enabled: false },

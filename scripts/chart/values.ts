@@ -34,6 +34,7 @@ import {
   REGION,
   REPLICAS,
   type Resources,
+  ROLE_ARN,
   type Rule,
   SESSION_DURATION,
   SIDECAR_MODE,
@@ -96,7 +97,7 @@ const leaf = (def: unknown, doc: string, schema: object): Leaf => ({
 const str = (rule: Rule<string>, def: string, doc: string): Leaf => leaf(def, doc, exact(rule));
 const int = (rule: IntRule, def: number, doc: string): Leaf => leaf(def, doc, rule.schema);
 /** A string that is either empty (not set) or valid: the rule's pattern made optional. */
-const optional = (rule: Rule<string>, doc: string): Leaf => {
+const optional = (rule: Rule<unknown>, doc: string): Leaf => {
   const schema = exact(rule);
   const inner = schema.pattern?.replace(/^\^/, '').replace(/\$$/, '');
   return leaf('', doc, { ...schema, pattern: `^(${inner})?$` });
@@ -371,6 +372,32 @@ export const VALUES_MODEL: Group = {
           {},
           'Extra labels of the ServiceMonitor, PodMonitor and PrometheusRule, e.g. the ones your Prometheus selects them by (release: kube-prometheus-stack).',
           { ...STRING_MAP, propertyNames: { not: { enum: STANDARD_LABELS } } },
+        ),
+      },
+    },
+    test: {
+      doc: '`helm test`: a pod that opts itself in like any workload and runs `imds-emulator check` (README: Self-check).',
+      children: {
+        enabled: leaf(false, 'Ship the test pod (needs roleArn; native sidecars, Kubernetes 1.29+).', {
+          type: 'boolean',
+        }),
+        roleArn: optional(
+          ROLE_ARN,
+          'IAM role the test pod opts in with; its trust policy must allow system:serviceaccount:<namespace>:<serviceAccountName>.',
+        ),
+        namespace: str(
+          DNS1123_LABEL,
+          'default',
+          'Namespace of the test pod: one the webhook serves (not the release namespace, kube-system or webhook.excludedNamespaces).',
+        ),
+        serviceAccountName: str(
+          DNS1123_SUBDOMAIN,
+          'default',
+          'Service account of the test pod (must exist).',
+        ),
+        stsEndpoint: optional(
+          HTTP_URL,
+          'STS endpoint URL: the test also signs sts:GetCallerIdentity with the served credentials. Empty: no STS call.',
         ),
       },
     },

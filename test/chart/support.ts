@@ -8,6 +8,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import { Testing } from 'cdk8s';
 import * as yaml from 'yaml';
 import { ImdsEmulator } from '../../constructs/src';
+import { addSelfCheck } from '../../scripts/chart/self-check';
 import {
   defaultValues,
   helmFullname,
@@ -79,7 +80,8 @@ export function constructObjects(release: string, namespace: string, values: Val
   const merged = mergeValues(defaultValues(), values);
   const chart = Testing.chart();
   const fullname = helmFullname(release, merged.fullnameOverride as string);
-  new ImdsEmulator(chart, 'imds-emulator', propsFromValues(merged, { fullname, namespace, scope: chart }));
+  const props = propsFromValues(merged, { fullname, namespace, scope: chart });
+  addSelfCheck(chart, merged, new ImdsEmulator(chart, 'imds-emulator', props), props);
   return Testing.synth(chart);
 }
 

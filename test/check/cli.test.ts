@@ -2,8 +2,6 @@
  * `imds-emulator check` as a process (emulator/bin) against real sidecars on loopback whose credentials come from a
  * real STS (moto): the passing pod, and each failure it must report with exit code 1.
  */
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
 import { CHECK_IDS, type CheckResult } from '../../emulator/src/check/checks';
 import {
   type Relay,
@@ -15,24 +13,10 @@ import {
 } from '../sidecar/harness';
 import { type RunningMoto, startMoto } from '../support/moto';
 import { freePort } from '../support/ports';
+import { type CliRun, runCli } from './process';
 
-const BIN = resolve(__dirname, '../../emulator/bin/imds-emulator.js');
-
-interface CheckRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function check(args: string[]): Promise<CheckRun> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env))
-    if (!key.startsWith('AWS_') && !key.startsWith('IMDS_EMULATOR_')) env[key] = value;
-  return new Promise((done) => {
-    execFile(process.execPath, [BIN, 'check', ...args], { env, timeout: 60_000 }, (err, stdout, stderr) =>
-      done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
+function check(args: string[]): Promise<CliRun> {
+  return runCli(['check', ...args]);
 }
 
 /** The JSON report: the status of each check by id. */

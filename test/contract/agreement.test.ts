@@ -28,6 +28,7 @@ import {
   type HttpTokens,
   ImdsEmulator,
   type ImdsEmulatorProps,
+  ImdsEmulatorSelfCheck,
   ImdsEmulatorWorkload,
   StsCaBundle,
 } from '../../constructs/src';
@@ -426,6 +427,10 @@ const GROUPS: Record<string, Row[]> = {
     const annotation = admission({ [ROLE_ARN_ANNOTATION]: v });
     return {
       'enable() roleArn': enable({ roleArn: v }),
+      'construct ImdsEmulatorSelfCheck roleArn': accepts(
+        () => new ImdsEmulatorSelfCheck(new Chart(Testing.app(), 'c'), 's', { roleArn: v }),
+      ),
+      'chart test.roleArn': { chart: chartCase({ test: { roleArn: v } }) },
       'admission annotation': annotation.admitted,
       'sidecar --role-arn': sidecarFlags({ 'role-arn': v }),
       ...(annotation.admitted ? { 'sidecar, as injected': annotation.sidecar ?? false } : {}),

@@ -9,7 +9,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { applyPatch, type Operation } from 'fast-json-patch';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { CHECK_IDS } from '../../emulator/src/check/checks';
 import { exec, execOk } from '../support/exec';
 import { serviceAccountJwt } from '../support/jwt';
@@ -166,6 +166,112 @@ function procStatus(pid: number): Record<string, string> {
   );
 }
 
+/**
+ * Reviews `original` with the webhook, runs the mutated pod in podman (translated, support/translate.ts) with moto on
+ * its loopback, waits until its injected init step has run and its sidecar is ready, then runs `body`; always tears
+ * the pod, moto and the network down.
+ */
+async function runInjectedPod(
+  original: PodManifest,
+  label: string,
+  index: number,
+  body: (pod: { podName: string; netns: string }) => Promise<void>,
+): Promise<void> {
+  const response = await timer.step(`[${label}] AdmissionReview -> webhook`, () => review(original));
+  expect(response.allowed).toBe(true);
+  expect(response.patchType).toBe('JSONPatch');
+  const ops = JSON.parse(Buffer.from(response.patch ?? '', 'base64').toString()) as Operation[];
+  const mutated = applyPatch(structuredClone(original), ops, true, false).newDocument as PodManifest;
+  const names = (list?: Array<{ name: string }>) => (list ?? []).map((c) => c.name);
+  expect(names(mutated.spec.initContainers)).toEqual(
+    expect.arrayContaining(['imds-emulator-init', 'imds-emulator', ...names(original.spec.initContainers)]),
+  );
+  expect(names(mutated.spec.volumes)).toContain('imds-emulator-token');
+
+  const tokenDir = join(work, `token-${index}`);
+  const translated = translateForPodman(mutated, { tokenDir, nameSuffix: `${RUN}x`.slice(-5) });
+  for (const line of translated.translations) process.stdout.write(`  translation: ${line}\n`);
+  rmSync(tokenDir, { recursive: true, force: true });
+  // Readable by the sidecar's UID 65532, as the kubelet makes a projected token.
+  mkdirSync(tokenDir, { recursive: true, mode: 0o755 });
+  for (const file of translated.tokenFiles) {
+    writeFileSync(join(tokenDir, file), serviceAccountJwt({ namespace: 'e2e', serviceAccount: 'e2e' }));
+    chmodSync(join(tokenDir, file), 0o644);
+  }
+  const podName = translated.pod.metadata.name as string;
+  const manifest = join(work, `${podName}.yaml`);
+  writeFileSync(manifest, stringify(translated.pod));
+
+  let network: PodNetwork | undefined;
+  let moto: RunningMoto | undefined;
+  try {
+    await timer.step(`[${label}] podman kube play --start=false`, () =>
+      // A pod of the same name can only be left from a run that was killed before its teardown.
+      podman(['pod', 'rm', '-f', '-t', '0', '--ignore', podName]).then(() =>
+        podman(['kube', 'play', '--start=false', '--network', 'none', manifest], 300000),
+      ),
+    );
+    // The init container is removed by podman once it has run, so its runtime spec is read before the start.
+    const init = await inspect<{
+      EffectiveCaps: string[] | null;
+      BoundingCaps: string[] | null;
+      Config: { User: string };
+    }>('container', `${podName}-imds-emulator-init`);
+    expect([...(init.EffectiveCaps ?? [])].sort()).toEqual(['CAP_NET_ADMIN', 'CAP_NET_RAW']);
+    expect([...(init.BoundingCaps ?? [])].sort()).toEqual(['CAP_NET_ADMIN', 'CAP_NET_RAW']);
+    expect(init.Config.User).toMatch(/^0(:0)?$/);
+
+    network = await timer.step(`[${label}] start infra, test network (veth, routes)`, async () => {
+      const pod = await inspect<{ InfraContainerID: string }>('pod', podName);
+      await podman(['start', pod.InfraContainerID]);
+      const infra = await inspect<{ State: { Pid: number } }>('container', pod.InfraContainerID);
+      return attachPodNetwork(`imds-e2e-${process.pid}-${index}`, infra.State.Pid);
+    });
+    const netns = network.netns;
+    moto = await timer.step(`[${label}] moto_server on the pod's loopback`, () =>
+      startMoto({ netns, port: 5000 }),
+    );
+    await timer.step(`[${label}] podman pod start (init containers run first)`, () =>
+      podman(['pod', 'start', podName], 300000),
+    );
+    // podman 4.3 returns from `pod start` after its 20 s conmon timeout with the state not yet synced.
+    type State = { State: { ExitCode: number; Status: string } };
+    let ran: State | undefined;
+    await waitFor('the init container to exit', async () => {
+      ran = await inspect<State>('container', `${podName}-imds-emulator-init`);
+      return ran.State.Status !== 'running';
+    });
+    expect(['exited', 'stopped']).toContain(ran?.State.Status);
+    expect(ran?.State.ExitCode).toBe(0);
+    const initLog = await podman(['logs', `${podName}-imds-emulator-init`]);
+    process.stdout.write(`${initLog.trimEnd().replace(/^/gm, '  init log: ')}\n`);
+    await timer.step(`[${label}] sidecar ready`, async () => {
+      await waitFor('sidecar /readyz', async () => {
+        const r = await exec('ip', [
+          ...['netns', 'exec', netns, process.execPath, '-e'],
+          "fetch('http://127.0.0.1:16926/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))",
+        ]);
+        return r.code === 0;
+      });
+    });
+
+    const rules = await natRules(netns);
+    expect(rules).toContain('169.254.169.254');
+    expect(rules).toContain('fd00:ec2::254');
+    await body({ podName, netns });
+  } finally {
+    await timer.step(`[${label}] teardown: pod, moto, netns name`, async () => {
+      try {
+        await podman(['pod', 'rm', '-f', '-t', '0', '--ignore', podName], 120000);
+      } finally {
+        if (moto) await moto.stop();
+        if (network) await network.release();
+        rmSync(tokenDir, { recursive: true, force: true });
+      }
+    });
+  }
+}
+
 describe.each(SCENARIOS.map((s, i) => [s.title, s, i] as const))(
   'e2e pod: %s',
   (_title, scenario: Scenario, index) => {
@@ -185,97 +291,7 @@ describe.each(SCENARIOS.map((s, i) => [s.title, s, i] as const))(
         });
       }
 
-      const response = await timer.step(`[${scenario.roleName}] AdmissionReview -> webhook`, () =>
-        review(original),
-      );
-      expect(response.allowed).toBe(true);
-      expect(response.patchType).toBe('JSONPatch');
-      const ops = JSON.parse(Buffer.from(response.patch ?? '', 'base64').toString()) as Operation[];
-      const mutated = applyPatch(structuredClone(original), ops, true, false).newDocument as PodManifest;
-      const names = (list?: Array<{ name: string }>) => (list ?? []).map((c) => c.name);
-      expect(names(mutated.spec.initContainers)).toEqual(
-        expect.arrayContaining([
-          'imds-emulator-init',
-          'imds-emulator',
-          ...names(original.spec.initContainers),
-        ]),
-      );
-      expect(names(mutated.spec.volumes)).toContain('imds-emulator-token');
-
-      const tokenDir = join(work, `token-${index}`);
-      const translated = translateForPodman(mutated, { tokenDir, nameSuffix: `${RUN}x`.slice(-5) });
-      for (const line of translated.translations) process.stdout.write(`  translation: ${line}\n`);
-      rmSync(tokenDir, { recursive: true, force: true });
-      // Readable by the sidecar's UID 65532, as the kubelet makes a projected token.
-      mkdirSync(tokenDir, { recursive: true, mode: 0o755 });
-      for (const file of translated.tokenFiles) {
-        writeFileSync(join(tokenDir, file), serviceAccountJwt({ namespace: 'e2e', serviceAccount: 'e2e' }));
-        chmodSync(join(tokenDir, file), 0o644);
-      }
-      const podName = translated.pod.metadata.name as string;
-      const manifest = join(work, `${podName}.yaml`);
-      writeFileSync(manifest, stringify(translated.pod));
-
-      let network: PodNetwork | undefined;
-      let moto: RunningMoto | undefined;
-      try {
-        await timer.step(`[${scenario.roleName}] podman kube play --start=false`, () =>
-          // A pod of the same name can only be left from a run that was killed before its teardown.
-          podman(['pod', 'rm', '-f', '-t', '0', '--ignore', podName]).then(() =>
-            podman(['kube', 'play', '--start=false', '--network', 'none', manifest], 300000),
-          ),
-        );
-        // The init container is removed by podman once it has run, so its runtime spec is read before the start.
-        const init = await inspect<{
-          EffectiveCaps: string[] | null;
-          BoundingCaps: string[] | null;
-          Config: { User: string };
-        }>('container', `${podName}-imds-emulator-init`);
-        expect([...(init.EffectiveCaps ?? [])].sort()).toEqual(['CAP_NET_ADMIN', 'CAP_NET_RAW']);
-        expect([...(init.BoundingCaps ?? [])].sort()).toEqual(['CAP_NET_ADMIN', 'CAP_NET_RAW']);
-        expect(init.Config.User).toMatch(/^0(:0)?$/);
-
-        network = await timer.step(
-          `[${scenario.roleName}] start infra, test network (veth, routes)`,
-          async () => {
-            const pod = await inspect<{ InfraContainerID: string }>('pod', podName);
-            await podman(['start', pod.InfraContainerID]);
-            const infra = await inspect<{ State: { Pid: number } }>('container', pod.InfraContainerID);
-            return attachPodNetwork(`imds-e2e-${process.pid}-${index}`, infra.State.Pid);
-          },
-        );
-        const netns = network.netns;
-        moto = await timer.step(`[${scenario.roleName}] moto_server on the pod's loopback`, () =>
-          startMoto({ netns, port: 5000 }),
-        );
-        await timer.step(`[${scenario.roleName}] podman pod start (init containers run first)`, () =>
-          podman(['pod', 'start', podName], 300000),
-        );
-        // podman 4.3 returns from `pod start` after its 20 s conmon timeout with the state not yet synced.
-        type State = { State: { ExitCode: number; Status: string } };
-        let ran: State | undefined;
-        await waitFor('the init container to exit', async () => {
-          ran = await inspect<State>('container', `${podName}-imds-emulator-init`);
-          return ran.State.Status !== 'running';
-        });
-        expect(['exited', 'stopped']).toContain(ran?.State.Status);
-        expect(ran?.State.ExitCode).toBe(0);
-        const initLog = await podman(['logs', `${podName}-imds-emulator-init`]);
-        process.stdout.write(`${initLog.trimEnd().replace(/^/gm, '  init log: ')}\n`);
-        await timer.step(`[${scenario.roleName}] sidecar ready`, async () => {
-          await waitFor('sidecar /readyz', async () => {
-            const r = await exec('ip', [
-              ...['netns', 'exec', netns, process.execPath, '-e'],
-              "fetch('http://127.0.0.1:16926/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))",
-            ]);
-            return r.code === 0;
-          });
-        });
-
-        const rules = await natRules(netns);
-        expect(rules).toContain('169.254.169.254');
-        expect(rules).toContain('fd00:ec2::254');
-
+      await runInjectedPod(original, scenario.roleName, index, async ({ podName, netns }) => {
         const app = `${podName}-app`;
         let sdkStart = { ipv4: 0, ipv6: 0 };
         const results = await timer.step(
@@ -389,17 +405,47 @@ describe.each(SCENARIOS.map((s, i) => [s.title, s, i] as const))(
           }
           expect(await natRules(netns)).toBe(before);
         });
-      } finally {
-        await timer.step(`[${scenario.roleName}] teardown: pod, moto, netns name`, async () => {
-          try {
-            await podman(['pod', 'rm', '-f', '-t', '0', '--ignore', podName], 120000);
-          } finally {
-            if (moto) await moto.stop();
-            if (network) await network.release();
-            rmSync(tokenDir, { recursive: true, force: true });
-          }
-        });
-      }
+      });
     }, 600000);
   },
 );
+
+describe("e2e pod: the chart's helm test pod", () => {
+  it('is rendered by Helm, injected by the webhook, and its check container passes every check in podman', async () => {
+    const [repository, tag] = EMULATOR_IMAGE.split(':');
+    const values = {
+      'test.enabled': 'true',
+      'test.roleArn': 'arn:aws:iam::123456789012:role/e2e-self-check',
+      'test.namespace': 'e2e',
+      'test.stsEndpoint': STS,
+      'image.repository': repository,
+      'image.tag': tag,
+      'image.pullPolicy': 'Never',
+    };
+    const rendered = await execOk(join(repo, '.tools', 'helm3', 'helm'), [
+      ...['template', 'imds-emulator', join(repo, 'charts', 'imds-emulator'), '-n', 'platform'],
+      ...['--show-only', 'templates/tests/self-check.yaml'],
+      ...Object.entries(values).flatMap(([k, v]) => ['--set', `${k}=${v}`]),
+    ]);
+    const pod = parse(rendered) as PodManifest;
+    pod.metadata.name = `${pod.metadata.name}-${RUN}`;
+    await runInjectedPod(pod, 'helm test pod', SCENARIOS.length, async ({ podName }) => {
+      const check = `${podName}-check`;
+      // The kubelet starts the check only once the native sidecar's startup probe passed; podman starts both at
+      // once (support/translate.ts), so the check container is run again now that the sidecar is ready.
+      await waitFor('the first run of the check container to end', async () => {
+        const state = await inspect<{ State: { Status: string } }>('container', check);
+        return state.State.Status !== 'running';
+      });
+      const run = await timer.step('[helm test pod] check container, with the sidecar ready', () =>
+        podmanTry(['start', '--attach', check], 120000),
+      );
+      process.stdout.write(`${run.stdout.trimEnd().replace(/^/gm, '  check: ')}\n`);
+      for (const id of CHECK_IDS) expect(run.stdout).toMatch(new RegExp(`^ok +${id}: `, 'm'));
+      expect(run.stdout).toMatch(
+        /^ok +sts: signed as arn:aws:sts::123456789012:assumed-role\/e2e-self-check\//m,
+      );
+      expect(run.code).toBe(0);
+    });
+  }, 600000);
+});
