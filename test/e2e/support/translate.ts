@@ -15,6 +15,9 @@
  *    containers, once per pod start, as in Kubernetes — provided the pod's restartPolicy is not Always: podman
  *    applies the pod's policy to init containers too and would re-run a finished one forever, so a pod with
  *    Always (the default) gets OnFailure, which is what Kubernetes applies to init containers.
+ * 6. container ports: the kubelet publishes nothing for a containerPort (it only names the port), but podman 4.3
+ *    turns each into a port mapping, which `--network none` refuses ("PortMappings can only be used with Bridge or
+ *    slirp4netns networking"); they are dropped.
  */
 
 type Json = Record<string, unknown>;
@@ -27,6 +30,7 @@ interface EnvVar {
 interface Container extends Json {
   name: string;
   restartPolicy?: string;
+  ports?: Json[];
   env?: EnvVar[];
 }
 interface Volume extends Json {
@@ -93,6 +97,13 @@ export function translateForPodman(
       translations.push('restartPolicy Always -> OnFailure (podman would restart finished init containers)');
     }
   }
+
+  const withPorts = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].filter((c) => c.ports);
+  for (const container of withPorts) delete container.ports;
+  if (withPorts.length > 0)
+    translations.push(
+      `container ports of ${withPorts.map((c) => c.name).join(', ')} dropped (no port mappings)`,
+    );
 
   const resolved = new Set<string>();
   for (const container of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {
