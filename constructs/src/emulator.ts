@@ -41,7 +41,8 @@ import {
   LOG_LEVEL_RULE,
   SIDECAR_MODE_RULE,
 } from './enum-rules';
-import type { ClassicJobPods, FailurePolicy, HttpTokens, LogLevel, SidecarMode } from './enums';
+import type { ClassicJobPods, FailurePolicy, HttpTokens, LogLevel } from './enums';
+import { SidecarMode } from './enums';
 import { podMonitor, prometheusRule, serviceMonitor } from './monitoring';
 import { resolveResources } from './quantity';
 import { restrictedContainer } from './security';
@@ -449,9 +450,11 @@ export class ImdsEmulator extends Construct {
     const subjects = [{ kind: 'ServiceAccount', name: this.name, namespace: this.namespace }];
     const clusterRules: k8s.PolicyRule[] = [
       { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
-      // --sidecar-mode auto injects native sidecars only while every kubelet is >= 1.29 (read-only).
-      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
     ];
+    if (this.sidecarMode === SidecarMode.AUTO) {
+      // Only auto mode reads Nodes: it injects native sidecars only while every kubelet is >= 1.29.
+      clusterRules.push({ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] });
+    }
     if (selfManaged) {
       clusterRules.push({
         apiGroups: ['admissionregistration.k8s.io'],

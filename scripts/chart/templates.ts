@@ -6,8 +6,8 @@
  */
 import { Testing } from 'cdk8s';
 import * as yaml from 'yaml';
-import { ImdsEmulator } from '../../constructs/src';
-import { mergeTemplates } from './merge';
+import { ImdsEmulator, SidecarMode } from '../../constructs/src';
+import { mergeTemplates, mergeText } from './merge';
 import { addSelfCheck, SELF_CHECK_CONDITION, SELF_CHECK_FILE } from './self-check';
 import { CHART_NAME, defaultValues, mergeValues, propsFromValues, type Values } from './values';
 
@@ -47,6 +47,10 @@ interface BlockMarker {
 
 const FULLNAME = `include "${CHART_NAME}.fullname" .`;
 const DIGEST = `sha256:${'e'.repeat(64)}`;
+
+/** A marker of its own: the ClusterRole also depends on whether the mode is auto. */
+const MODE = { path: 'sidecar.mode', value: SidecarMode.NATIVE, expr: '.Values.sidecar.mode' };
+const AUTO_MODE = `eq ${MODE.expr} "${SidecarMode.AUTO}"`;
 
 /** The CA bundle comes from a ConfigMap or a Secret: each is set in its own variant. */
 const CA_CONFIGMAP: Marker = {
@@ -126,8 +130,8 @@ const MARKERS: Marker[] = [
     expr: '.Values.sidecar.serveRegion',
   },
   { path: 'sidecar.port', value: 41011, expr: 'int .Values.sidecar.port' },
+  MODE,
   { path: 'sidecar.healthPort', value: 41012, expr: 'int .Values.sidecar.healthPort' },
-  { path: 'sidecar.mode', value: 'native', expr: '.Values.sidecar.mode' },
   { path: 'sidecar.region', value: 'zz-marker-1', expr: '.Values.sidecar.region' },
   { path: 'sidecar.httpTokens', value: 'required', expr: '.Values.sidecar.httpTokens' },
   { path: 'sidecar.sessionDuration', value: 43111, expr: 'int .Values.sidecar.sessionDuration' },
@@ -371,15 +375,8 @@ function synthesize(values: Values, tokens: Tokens): Map<string, string> {
   return out;
 }
 
-/** The chart's templates, file name → content, generated from the construct. */
-export function renderTemplates(): Map<string, string> {
-  let values = defaultValues();
-  for (const m of [...MARKERS, ...BLOCKS]) if (m.path) values = setPath(values, m.path, m.value);
-  for (const cond of Object.values(OBJECT_CONDITIONS)) {
-    if (cond.startsWith('.Values.metrics.')) values = setPath(values, cond.slice('.Values.'.length), true);
-  }
-  values = setPath(values, 'test.enabled', true);
-  const tokens = new Tokens();
+/** Every certificate, CA bundle, ServiceMonitor and spread variant of the objects, merged under their conditions. */
+function renderVariants(values: Values, tokens: Tokens): Map<string, string> {
   // Each certificate variant with the user's spread constraints and with the construct's default ones, with the CA
   // bundle from a ConfigMap and from a Secret.
   const bySpread = (v: Values) =>
@@ -408,7 +405,22 @@ export function renderTemplates(): Map<string, string> {
     variant('certManager', ''),
     ISSUER_NAME.expr,
   );
-  const merged = mergeTemplates(variant('selfManaged', ''), certManager, SELF_MANAGED);
+  return mergeTemplates(variant('selfManaged', ''), certManager, SELF_MANAGED);
+}
+
+/** The chart's templates, file name → content, generated from the construct. */
+export function renderTemplates(): Map<string, string> {
+  let values = defaultValues();
+  for (const m of [...MARKERS, ...BLOCKS]) if (m.path) values = setPath(values, m.path, m.value);
+  for (const cond of Object.values(OBJECT_CONDITIONS)) {
+    if (cond.startsWith('.Values.metrics.')) values = setPath(values, cond.slice('.Values.'.length), true);
+  }
+  values = setPath(values, 'test.enabled', true);
+  const tokens = new Tokens();
+  const merged = renderVariants(values, tokens);
+  // The mode is a marker everywhere but in the ClusterRole: only auto mode reads Nodes.
+  const auto = renderVariants(setPath(values, MODE.path, SidecarMode.AUTO), tokens);
+  merged.set('ClusterRole', mergeText(auto.get('ClusterRole')!, merged.get('ClusterRole')!, AUTO_MODE));
   const unused = tokens.unused();
   if (unused.length > 0) throw new Error(`values not found in the synthesized objects: ${unused.join(', ')}`);
 

@@ -191,6 +191,16 @@ describe('releases', () => {
   });
 
   test.each([
+    ['auto', ['namespaces', 'nodes', 'mutatingwebhookconfigurations']],
+    ['native', ['namespaces', 'mutatingwebhookconfigurations']],
+    ['classic', ['namespaces', 'mutatingwebhookconfigurations']],
+  ])('sidecar.mode %s: the ClusterRole reads Nodes only in auto mode', async (mode, resources) => {
+    const objects = await helmTemplate('helm3', 'imds', 'ns', { sidecar: { mode } });
+    const role = objects.find((o) => o.kind === 'ClusterRole');
+    expect(role.rules.flatMap((r: { resources: string[] }) => r.resources)).toEqual(resources);
+  });
+
+  test.each([
     ['imds-emulator', ''],
     ['prod-imds-emulator', ''],
     ['imds', ''],

@@ -498,6 +498,16 @@ describe('ImdsEmulator props', () => {
     ]);
   });
 
+  test.each([SidecarMode.NATIVE, SidecarMode.CLASSIC])(
+    'sidecarMode %s grants no access to Nodes (only auto reads them)',
+    (sidecarMode) => {
+      const rules = find(synth({ sidecarMode }).objects, 'ClusterRole').rules as Array<{
+        resources: string[];
+      }>;
+      expect(rules.flatMap((r) => r.resources)).toEqual(['namespaces', 'mutatingwebhookconfigurations']);
+    },
+  );
+
   test('cert-manager with a user issuer creates no Issuer', () => {
     const certificate = WebhookCertificate.certManager({
       issuer: { name: 'pca', kind: 'AWSPCAClusterIssuer', group: 'awspca.cert-manager.io' },
