@@ -4,8 +4,9 @@
  * BENCHMARKS.md: memory per pod with N sidecars sharing the binary, spawn to ready, CPU and wakeups while idle, the
  * image's size, and the start-up time an opted-in pod adds in the podman pod run of the e2e.
  *
- * The sidecar runs as in the image: the bundled CLI (emulator/image/app-bundle.js) with the environment the webhook
- * gives its container (SIDECAR_RUNTIME_ENV), and an HTTPS STS (moto) whose throw-away CA is in NODE_EXTRA_CA_CERTS.
+ * The sidecar runs as in the image: the image's ENTRYPOINT (its Node flags) with the bundled CLI
+ * (emulator/image/app-bundle.js), the environment the webhook gives its container (SIDECAR_RUNTIME_ENV), and an HTTPS
+ * STS (moto) whose throw-away CA is in NODE_EXTRA_CA_CERTS.
  * BENCH_IDLE_SECONDS (default 60) and BENCH_POD_RUNS (default 5; 0 skips the podman part) shorten a trial run; the
  * webhook's IMDS_EMULATOR_SIDECAR_* variables change the resources of the podman part's sidecar.
  */
@@ -19,7 +20,7 @@ import { serviceAccountJwt } from '../test/support/jwt';
 import { startMoto, stopProcess } from '../test/support/moto';
 import { freePort } from '../test/support/ports';
 import { writeLocalhostTls } from '../test/support/tls';
-import { imageNode, nodeVersion } from './lib/image-node';
+import { IMAGE_ENTRYPOINT, imageCommand, imageNode, nodeVersion } from './lib/image-node';
 import { ensureImage, type ImageSize, imageSize } from './lib/image-size';
 import { type InitStep, runInitStep } from './lib/init-step';
 import { measurePodStart, type OptedInRun, type PodStartResult } from './lib/pod-start';
@@ -88,13 +89,13 @@ interface Kind {
   start(): Promise<Started>;
 }
 
-function sidecarKind(bin: string, tokenFile: string, stsEndpoint: string, caFile: string): Kind {
+function sidecarKind(command: string[], tokenFile: string, stsEndpoint: string, caFile: string): Kind {
   return {
     name: 'imds-emulator sidecar',
     start: async () => {
       const [port, health] = [await freePort(), await freePort()];
       const args = [
-        bin,
+        ...command.slice(1),
         'sidecar',
         '--role-arn',
         ROLE_ARN,
@@ -104,7 +105,7 @@ function sidecarKind(bin: string, tokenFile: string, stsEndpoint: string, caFile
         stsEndpoint,
       ];
       return startServer(`http://127.0.0.1:${health}/readyz`, () =>
-        spawn(NODE, args, {
+        spawn(command[0], args, {
           stdio: 'ignore',
           env: {
             PATH: process.env.PATH,
@@ -221,6 +222,9 @@ function markdown(
   const ussRatio = median(s.uss) / median(b.uss);
   const readyGap = median(starts.sidecar) - median(starts.bare);
   const idleCpu = Math.max(...s.idleCpuMs);
+  const nodeFlags = IMAGE_ENTRYPOINT.slice(1, -1)
+    .map((flag) => `\`${flag}\``)
+    .join(' ');
   const runtimeEnv = Object.entries(SIDECAR_RUNTIME_ENV)
     .map(([name, value]) => `\`${name}=${value}\``)
     .join(', ');
@@ -229,7 +233,7 @@ function markdown(
 
 Measured ${machine}. **This run shared the 2 cores with other jobs** (other sessions were building and testing at the
 same time); the figures are to be rerun on a quiet machine. The sidecar is the image's bundle of the compiled CLI,
-started with the environment the webhook gives its container (${runtimeEnv}), with moto over HTTPS as its STS (a throw-away CA in \`NODE_EXTRA_CA_CERTS\`); it is ready once its
+started as the image's ENTRYPOINT starts it (Node flags ${nodeFlags}) with the environment the webhook gives its container (${runtimeEnv}), with moto over HTTPS as its STS (a throw-away CA in \`NODE_EXTRA_CA_CERTS\`); it is ready once its
 /readyz answers 200, i.e. once it holds credentials. The bare server is \`http.createServer\` answering 200, on the
 same Node binary. Memory, CPU and wakeups come from /proc with ${N} processes of one kind running at once (then ${N}
 of the other), read after ${SETTLE_SECONDS} s of settling and ${IDLE_SECONDS} s of idling; medians over the ${N}. Nothing
@@ -269,11 +273,11 @@ async function main(): Promise<void> {
   const tokenFile = join(dir, 'token');
   writeFileSync(tokenFile, serviceAccountJwt({ namespace: 'bench', serviceAccount: 'bench' }));
   const machine = machineLine(nodeVersion(NODE));
-  const bin = appBundle(join(dir, 'app'));
+  const command = imageCommand(NODE, appBundle(join(dir, 'app')));
   const archive = ensureImage();
   const tls = await writeLocalhostTls(dir);
   const moto = await startMoto({ tls });
-  const sidecar = sidecarKind(bin, tokenFile, moto.endpoint, tls.caFile);
+  const sidecar = sidecarKind(command, tokenFile, moto.endpoint, tls.caFile);
   try {
     // One start of each that is not counted: moto loads its STS code on its first request, the real STS is warm.
     for (const kind of [sidecar, bareKind]) await stopProcess((await kind.start()).child);
@@ -295,7 +299,7 @@ async function main(): Promise<void> {
       : new Error('BENCH_POD_RUNS=0');
     const init: InitStep[] = [];
     for (let i = 0; i < STARTS; i++)
-      init.push(await runInitStep(NODE, bin, `imds-bench-init-${process.pid}-${i}`));
+      init.push(await runInitStep(command, `imds-bench-init-${process.pid}-${i}`));
     const text = markdown(machine, starts, groups, imageSize(), init, podStart);
     writeBenchmarkSection('pod', text);
     process.stdout.write(text);

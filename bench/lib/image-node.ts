@@ -7,8 +7,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import IMAGE_ENTRYPOINT from '../../emulator/image/entrypoint.json';
 
 const TARBALL_SCRIPT = resolve(__dirname, '../../emulator/image/node-tarball.sh');
+
+/** The image's ENTRYPOINT (emulator/image/entrypoint.json): its Node, the Node flags, the CLI's script. */
+export { IMAGE_ENTRYPOINT };
 
 /** Path of the image's `node` for this machine's architecture, extracted once per tarball into the temp dir. */
 export function imageNode(): string {
@@ -27,4 +31,12 @@ export function imageNode(): string {
 /** `node --version` of `node`. */
 export function nodeVersion(node: string): string {
   return execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+}
+
+/**
+ * The image's ENTRYPOINT with the CLI's `script` from outside the image: `node` (the image's Node, extracted here),
+ * the ENTRYPOINT's own Node flags, then `script`; the CLI's arguments follow, as a container's `args` do.
+ */
+export function imageCommand(node: string, script: string): string[] {
+  return [node, ...IMAGE_ENTRYPOINT.slice(1, -1), script];
 }

@@ -11,14 +11,15 @@ export interface InitStep {
   readonly maxRssMiB: number;
 }
 
-export async function runInitStep(node: string, bin: string, name: string): Promise<InitStep> {
+/** Runs `<command> init` (command: the image's ENTRYPOINT, image-node.ts) in a fresh network namespace `name`. */
+export async function runInitStep(command: readonly string[], name: string): Promise<InitStep> {
   await execOk('ip', ['netns', 'add', name]);
   try {
     await execOk('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
     // GNU time writes its line to stderr after the command's own (pino's logs go to stdout).
     const run = await exec('ip', [
       ...['netns', 'exec', name, '/usr/bin/time', '-f', 'TIME %e %U %S %M'],
-      ...[node, bin, 'init'],
+      ...[...command, 'init'],
     ]);
     if (run.code !== 0) throw new Error(`imds-emulator init exited ${run.code}:\n${run.stderr}${run.stdout}`);
     const [wall, user, system, maxKiB] = (/^TIME (\S+) (\S+) (\S+) (\d+)$/m.exec(run.stderr) ?? [])

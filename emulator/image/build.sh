@@ -7,7 +7,7 @@
 #
 #   layer 1  Debian bookworm, Essential set + packages.txt, trimmed by finalize.sh     (rootfs.sh, cached)
 #   layer 2  Node + the compiled emulator with production dependencies               (bundle.sh)
-#   config   ENTRYPOINT /usr/local/bin/imds-emulator, user 65532:65532, PATH
+#   config   ENTRYPOINT entrypoint.json (node, its flags, the CLI's script), user 65532:65532, PATH
 #
 # Reproducible: every time stamp is SOURCE_DATE_EPOCH (default: the last commit touching emulator/image), layers
 # are sorted tarballs with numeric owners, so the same inputs give the same image digest.
@@ -34,6 +34,9 @@ if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
 fi
 export SOURCE_DATE_EPOCH
 created=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
+# The exec-form ENTRYPOINT, one --config.entrypoint per element (emulator/Dockerfile restates it; a test compares).
+mapfile -t entrypoint < <(node -e 'for (const arg of require(process.argv[1])) console.log(arg)' "$here/entrypoint.json")
+[ ${#entrypoint[@]} -ge 2 ] || { echo "image: no ENTRYPOINT read from $here/entrypoint.json" >&2; exit 2; }
 for tool in mmdebstrap umoci; do
   command -v "$tool" >/dev/null || { echo "image: $tool is missing (bash scripts/install-test-deps.sh)" >&2; exit 2; }
 done
@@ -107,7 +110,7 @@ for arch in "${arches[@]}"; do
     --history.created_by="emulator/image/bundle.sh (node $NODE_VERSION + @imds-emulator/emulator $version)" \
     "$work/app-$arch.tar"
   umoci config --image "$image" --no-history --created="$created" --architecture="$arch" --os=linux \
-    --config.entrypoint=/usr/local/bin/imds-emulator --config.user=65532:65532 --config.workingdir=/ \
+    "${entrypoint[@]/#/--config.entrypoint=}" --config.user=65532:65532 --config.workingdir=/ \
     --config.env=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --config.env=NODE_ENV=production \
     --config.label=org.opencontainers.image.title=imds-emulator \
     --config.label=org.opencontainers.image.version="$version" \

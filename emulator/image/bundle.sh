@@ -8,7 +8,9 @@
 # (node-tarball.sh).
 #
 # Result:  usr/local/bin/node                   Node 22
-#          usr/local/bin/imds-emulator          launcher (#!/usr/local/bin/node --disable-sigusr1: no shell, no /usr/bin/env)
+#          usr/local/bin/imds-emulator          launcher for exec hooks and `kubectl exec` (#!/usr/local/bin/node
+#                                               --disable-sigusr1: no shell, no /usr/bin/env); containers start
+#                                               through the image's ENTRYPOINT (entrypoint.json) instead
 #          usr/local/lib/imds-emulator/         package.json, bin/, lib/cli.js (the bundle), node_modules/
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -54,7 +56,9 @@ find "$app" -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -
   -o -name '.npmignore' -o -name 'tsconfig*.json' \) -delete
 find "$app" -type d -empty -delete
 
-# --disable-sigusr1 (Node >= 22.14): SIGUSR1 must not open the inspector, not even while the CLI is loading.
+# --disable-sigusr1 (Node >= 22.14): SIGUSR1 must not open the inspector, not even while the CLI is loading. A shebang
+# passes one argument, so the ENTRYPOINT's other Node flags (entrypoint.json) are not here: they only pay off in the
+# long-running servers, which start through the ENTRYPOINT.
 printf '#!/usr/local/bin/node --disable-sigusr1\nrequire("/usr/local/lib/imds-emulator/bin/imds-emulator.js");\n' \
   >"$out/usr/local/bin/imds-emulator"
 chmod -R u=rwX,go=rX "$out"

@@ -4,7 +4,7 @@
  */
 import { podmanTry } from '../e2e/support/podman';
 import { buildDockerfile, imageSize, importDebianBase, timed, versionsEnv } from './support/builds';
-import { expectHelpAnswers, expectSidecarCredentials } from './support/smoke';
+import { expectEntrypoint, expectHelpAnswers, expectSidecarCredentials } from './support/smoke';
 
 const RUN = process.pid.toString(36);
 const BASE = `localhost/imds-emulator-debian-base:test-${RUN}`;
@@ -21,6 +21,8 @@ afterAll(async () => {
 }, 120000);
 
 describe('the image emulator/Dockerfile builds', () => {
+  it('starts through the ENTRYPOINT of emulator/image/entrypoint.json', () => expectEntrypoint(IMAGE));
+
   it("answers every command's --help", () => expectHelpAnswers(IMAGE));
 
   it('runs Node >= 20.16 (the image ships versions.env NODE_VERSION, not Debian nodejs)', async () => {

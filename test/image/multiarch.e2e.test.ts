@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { loadImage, podman, podmanTry } from '../e2e/support/podman';
 import { execOk } from '../support/exec';
 import { buildImage, type ImageBuild, imageSize, ociIndex, timed } from './support/builds';
-import { expectHelpAnswers, expectSidecarCredentials } from './support/smoke';
+import { expectEntrypoint, expectHelpAnswers, expectSidecarCredentials } from './support/smoke';
 
 const ARCHES = ['amd64', 'arm64'] as const;
 const RUN = process.pid.toString(36);
@@ -78,6 +78,8 @@ describe('npm run image', () => {
         arch,
       );
     });
+
+    it('starts through the ENTRYPOINT of emulator/image/entrypoint.json', () => expectEntrypoint(loaded[i]));
 
     it("answers every command's --help", () => expectHelpAnswers(loaded[i]));
 

@@ -1,12 +1,13 @@
 /**
  * The smoke check every built image passes, whichever build made it (`npm run image` per architecture, or
- * emulator/Dockerfile): each command's --help, and a sidecar from the image serving credentials that moto's
+ * emulator/Dockerfile): its ENTRYPOINT, each command's --help, and a sidecar from the image serving credentials that moto's
  * AssumeRoleWithWebIdentity issued, fetched over IMDS by the AWS SDK for JavaScript v3. The sidecar container joins
  * a test network namespace where moto listens on loopback; nothing leaves it.
  */
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import ENTRYPOINT from '../../../emulator/image/entrypoint.json';
 import { podman, podmanTry } from '../../e2e/support/podman';
 import { serviceAccountJwt } from '../../support/jwt';
 import { type RunningMoto, startMoto } from '../../support/moto';
@@ -15,6 +16,12 @@ import { createNetns } from '../../support/netns';
 export const COMMANDS = ['sidecar', 'webhook', 'init'] as const;
 const JS_CLIENT = resolve(__dirname, '../../e2e/clients/js_client.js');
 const ROLE = 'image-smoke';
+
+/** The image's configured ENTRYPOINT is emulator/image/entrypoint.json: Node with its flags, then the CLI. */
+export async function expectEntrypoint(image: string): Promise<void> {
+  const config = await podman(['image', 'inspect', image, '--format', '{{json .Config.Entrypoint}}']);
+  expect(JSON.parse(config)).toEqual(ENTRYPOINT);
+}
 
 /** `<image> [command] --help` for the top level and each command: each exits 0 with that command's usage. */
 export async function expectHelpAnswers(image: string): Promise<void> {
