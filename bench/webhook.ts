@@ -19,7 +19,7 @@ import { freePort } from '../test/support/ports';
 import { FakeApiServer } from '../test/webhook/kube/fake-apiserver';
 import { patchOf } from '../test/webhook/server/reviews';
 import { deploymentPodReview, namespaceObject } from './lib/cluster-objects';
-import { imageNode, nodeVersion } from './lib/image-node';
+import { imageCommand, imageNode, nodeVersion } from './lib/image-node';
 import { keepAliveAgent, latencySummary, openLoop } from './lib/open-loop';
 import { cpuSeconds, rssMiB, rssSplitMiB } from './lib/proc';
 import { machineLine, writeBenchmarkSection } from './lib/report';
@@ -150,9 +150,10 @@ async function main(): Promise<void> {
       const port = await freePort();
       const healthPort = await freePort();
       const started = Date.now();
+      // As the image starts it: the ENTRYPOINT's Node flags, then the CLI (spawnServer supplies the Node).
       const child = spawnServer(
         [
-          app,
+          ...imageCommand(NODE, app).slice(1),
           'webhook',
           '--image=ghcr.io/imds-emulator/imds-emulator:0.1.0',
           `--tls-cert=${cert}`,
