@@ -5,14 +5,17 @@ import {
   ConnectionGuard,
   connectionCap,
   MAX_CONNECTIONS,
+  MAX_TIMER_MS,
   RESERVED_FDS,
   type ShedReason,
   softNofile,
   throttledShedLog,
 } from '../../emulator/src/sidecar/connections';
-import { execOk } from '../support/exec';
+import { guardedServer } from '../../emulator/src/sidecar/servers';
+import { exec, execOk } from '../support/exec';
 
 const COMPILED = resolve(__dirname, '../../emulator/lib/sidecar/connections.js');
+const COMPILED_SERVERS = resolve(__dirname, '../../emulator/lib/sidecar/servers.js');
 /** A soft fd limit low enough for the cap to follow it. */
 const SMALL_NOFILE = RESERVED_FDS + MAX_CONNECTIONS / 2;
 
@@ -158,4 +161,41 @@ describe('ConnectionGuard at the cap with every connection busy', () => {
       server.close();
     }
   });
+});
+
+describe("the sidecar's servers while idle (compiled, `npm run build` first)", () => {
+  it('arm no timer that fires within Node’s longest delay while no client is connected', async () => {
+    // NODE_DEBUG=timer makes Node log each timer list (one per delay) it creates; the server listens, then exits.
+    const script = `const { ConnectionGuard } = require(${JSON.stringify(COMPILED)});
+      const { guardedServer } = require(${JSON.stringify(COMPILED_SERVERS)});
+      const server = guardedServer(new ConnectionGuard(4, () => {}), (req, res) => res.end());
+      server.listen(0, '127.0.0.1', () => process.exit(0));`;
+    const { code, stderr } = await exec(process.execPath, ['-e', script], {
+      env: { ...process.env, NODE_DEBUG: 'timer' },
+    });
+    expect(code).toBe(0);
+    const delays = [...stderr.matchAll(/no (\d+) list was found in insert/g)].map((m) => Number(m[1]));
+    expect(delays).toEqual([MAX_TIMER_MS]);
+  });
+});
+
+describe("the sidecar's servers with a stalled client", () => {
+  it('close a connection that stops sending in the middle of its headers', async () => {
+    const server = guardedServer(
+      new ConnectionGuard(4, () => {}),
+      (_req, res) => res.end('ok'),
+    );
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    try {
+      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+      socket.write('GET / HTTP/1.1\r\nHost: h\r\n');
+      const closed = new Promise((done) => socket.once('close', done));
+      socket.resume();
+      // Bounded by the test's timeout: Node's own header timeout would only be checked after 30 s.
+      await closed;
+      expect(socket.destroyed).toBe(true);
+    } finally {
+      server.close();
+    }
+  }, 20_000);
 });

@@ -46,14 +46,25 @@ export function connectionCap(nofile: number | undefined): number {
 }
 
 /**
- * Timeouts for tiny requests. Node checks the header and request timeouts every 30 s (its default
- * connectionsCheckingInterval, kept: each check wakes an idle sidecar); the cap deals with hoarders meanwhile.
+ * Node's longest timer delay (TIMEOUT_MAX, about 24.8 days): a longer one is taken as 1 ms. As the period of the
+ * servers' connection check it means no check while the sidecar idles.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Options of the sidecar's servers. Node enforces headersTimeout and requestTimeout by checking every connection each
+ * connectionsCheckingInterval (30 s by default), and that check woke an idle sidecar twice a minute (its only CPU
+ * while idle, BENCHMARKS.md). SOCKET_TIMEOUT_MS bounds a stalled request instead, with a timer per open connection:
+ * none while idle. A client that trickles a byte at a time is left to the cap, which closes the least recently active
+ * connection for a new one.
  */
 export const SERVER_TIMEOUTS = {
   keepAliveTimeout: 5000,
-  headersTimeout: 5000,
-  requestTimeout: 5000,
+  connectionsCheckingInterval: MAX_TIMER_MS,
 } as const;
+
+/** A connection that sends or reads nothing for this long (mid-request or idle between requests) is closed. */
+export const SOCKET_TIMEOUT_MS = 5000;
 
 /** One cap on the open connections of several servers, and the pipelining bound on each connection. */
 export class ConnectionGuard {

@@ -2,7 +2,7 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../common/logger';
-import { type ConnectionGuard, SERVER_TIMEOUTS } from './connections';
+import { type ConnectionGuard, SERVER_TIMEOUTS, SOCKET_TIMEOUT_MS } from './connections';
 import { type ImdsRequest, type ImdsRouter, TOKEN_HEADER, TTL_HEADER } from './imds-router';
 import type { SidecarMetrics } from './metrics';
 
@@ -29,8 +29,9 @@ function listen(server: Server, port: number, host: string | undefined, flag: st
 }
 
 /** An HTTP server with IMDS-sized timeouts whose connections and requests go through `guard`. */
-function guardedServer(guard: ConnectionGuard, handler: RequestListener): Server {
+export function guardedServer(guard: ConnectionGuard, handler: RequestListener): Server {
   const server = createServer(SERVER_TIMEOUTS);
+  server.setTimeout(SOCKET_TIMEOUT_MS);
   server.on('request', guard.watch(server, handler));
   return server;
 }
