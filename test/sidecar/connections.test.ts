@@ -181,10 +181,7 @@ describe("the sidecar's servers while idle (compiled, `npm run build` first)", (
 
 describe("the sidecar's servers with a stalled client", () => {
   it('close a connection that stops sending in the middle of its headers', async () => {
-    const server = guardedServer(
-      new ConnectionGuard(4, () => {}),
-      (_req, res) => res.end('ok'),
-    );
+    const server = guardedServer(new ConnectionGuard(4, () => {}), (_req, res) => res.end('ok'));
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     try {
       const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
