@@ -195,4 +195,28 @@ describe("the sidecar's servers with a stalled client", () => {
       server.close();
     }
   }, 20_000);
+
+  it("close a connection that trickles its headers a byte a second, and still answer the next connection's request", async () => {
+    const server = guardedServer(new ConnectionGuard(4, () => {}), (_req, res) => res.end('ok'));
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const port = (server.address() as AddressInfo).port;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const socket = connect(port, '127.0.0.1');
+      socket.resume();
+      const closed = new Promise((done) => socket.once('close', done));
+      // Never silent for the 5 s socket timeout, and never done: 20 bytes of a header line that does not end.
+      let sent = 0;
+      timer = setInterval(() => {
+        if (!socket.destroyed && sent++ < 20) socket.write(sent === 1 ? 'GET / HTTP/1.1\r\nX-Slow: ' : 'a');
+      }, 1000);
+      await closed;
+      expect(sent).toBeLessThan(20);
+      const answer = await fetch(`http://127.0.0.1:${port}/`);
+      expect(await answer.text()).toBe('ok');
+    } finally {
+      clearInterval(timer);
+      server.close();
+    }
+  }, 30_000);
 });

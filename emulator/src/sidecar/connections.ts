@@ -54,9 +54,8 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
  * Options of the sidecar's servers. Node enforces headersTimeout and requestTimeout by checking every connection each
  * connectionsCheckingInterval (30 s by default), and that check woke an idle sidecar twice a minute (its only CPU
- * while idle, BENCHMARKS.md). SOCKET_TIMEOUT_MS bounds a stalled request instead, with a timer per open connection:
- * none while idle. A client that trickles a byte at a time is left to the cap, which closes the least recently active
- * connection for a new one.
+ * while idle, BENCHMARKS.md). SOCKET_TIMEOUT_MS and HEADERS_TIMEOUT_MS bound a stalled or trickling request instead,
+ * with timers per open connection: none while idle.
  */
 export const SERVER_TIMEOUTS = {
   keepAliveTimeout: 5000,
@@ -66,10 +65,23 @@ export const SERVER_TIMEOUTS = {
 /** A connection that sends or reads nothing for this long (mid-request or idle between requests) is closed. */
 export const SOCKET_TIMEOUT_MS = 5000;
 
+/**
+ * A connection must deliver a whole request's headers within this long of opening or of its last answer, so a client
+ * that trickles a byte at a time cannot hold it (Node's headersTimeout did that, by its 30 s check).
+ */
+export const HEADERS_TIMEOUT_MS = 5000;
+
+interface ConnectionState {
+  /** Requests read and not answered yet. */
+  pending: number;
+  /** Armed while the connection owes the headers of its next request. */
+  headersDeadline?: NodeJS.Timeout;
+}
+
 /** One cap on the open connections of several servers, and the pipelining bound on each connection. */
 export class ConnectionGuard {
   /** Open connections, least recently active first, with their requests not answered yet. */
-  private readonly open = new Map<Socket, { pending: number }>();
+  private readonly open = new Map<Socket, ConnectionState>();
 
   constructor(
     private readonly cap: number,
@@ -88,6 +100,7 @@ export class ConnectionGuard {
       const state = this.open.get(socket);
       // Node goes on parsing a chunk it has read after its socket was closed: nothing to answer then.
       if (state === undefined || socket.destroyed) return;
+      clearTimeout(state.headersDeadline);
       if (++state.pending > MAX_PIPELINED) {
         socket.destroy();
         this.shed('pipelining');
@@ -97,7 +110,7 @@ export class ConnectionGuard {
       this.open.delete(socket);
       this.open.set(socket, state);
       res.once('close', () => {
-        state.pending--;
+        if (--state.pending === 0 && !socket.destroyed) this.awaitHeaders(socket, state);
       });
       handler(req, res);
     };
@@ -118,8 +131,18 @@ export class ConnectionGuard {
         this.shed(idle ? 'oldest_idle' : 'oldest_busy');
       }
     }
-    this.open.set(socket, { pending: 0 });
-    socket.once('close', () => this.open.delete(socket));
+    const state: ConnectionState = { pending: 0 };
+    this.open.set(socket, state);
+    this.awaitHeaders(socket, state);
+    socket.once('close', () => {
+      clearTimeout(state.headersDeadline);
+      this.open.delete(socket);
+    });
+  }
+
+  /** A timer only while a connection is open: an idle sidecar has none (SERVER_TIMEOUTS). */
+  private awaitHeaders(socket: Socket, state: ConnectionState): void {
+    state.headersDeadline = setTimeout(() => socket.destroy(), HEADERS_TIMEOUT_MS);
   }
 
   private leastRecent(idle: boolean): Socket | undefined {
