@@ -231,8 +231,7 @@ function markdown(
   return `
 ## Pod: what an opted-in pod pays (\`npm run bench:pod\`)
 
-Measured ${machine}. **This run shared the 2 cores with other jobs** (other sessions were building and testing at the
-same time); the figures are to be rerun on a quiet machine. The sidecar is the image's bundle of the compiled CLI,
+Measured ${machine}. The sidecar is the image's bundle of the compiled CLI,
 started as the image's ENTRYPOINT starts it (Node flags ${nodeFlags}) with the environment the webhook gives its container (${runtimeEnv}), with moto over HTTPS as its STS (a throw-away CA in \`NODE_EXTRA_CA_CERTS\`); it is ready once its
 /readyz answers 200, i.e. once it holds credentials. The bare server is \`http.createServer\` answering 200, on the
 same Node binary. Memory, CPU and wakeups come from /proc with ${N} processes of one kind running at once (then ${N}
